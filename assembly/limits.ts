@@ -4,3 +4,22 @@
 
 /** Bytes in the I/O window through which the host passes data to and from the agent. */
 export const IO_WINDOW_BYTES = 4096;
+
+/** Longest target name in bytes (UTF-8), in bundles and in the layout descriptor. */
+export const MAX_TARGET_NAME = 32;
+
+/** Updatable targets (A/B slot pairs) a layout may declare. */
+export const MAX_TARGETS = 4;
+
+/** Longest hardware ID in bytes, in the layout descriptor and in targets metadata. */
+export const MAX_HARDWARE_ID = 32;
+
+/** Runs of equal-size sectors in a flash map (STM32F4: 16 KiB x4, 64 KiB x1, 128 KiB x7 = 3). */
+export const MAX_SECTOR_RUNS = 8;
+
+/** Largest program unit a flash part may require, in bytes. */
+export const MAX_WRITE_UNIT = 32;
+
+/** Layout descriptor: the bytes "ALAY" read as a little-endian u32, and the format version. */
+export const LAYOUT_MAGIC = 0x59414c41;
+export const LAYOUT_VERSION = 1;
