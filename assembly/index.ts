@@ -1,6 +1,9 @@
 // The device ABI: the only door into the agent. Integers and pointers only; every function here
 // is a thin call into the folders below. Names are a contract with firmware code and the tests.
 import { IO_WINDOW_BYTES } from "./limits";
+import { OK, ERR_IO_RANGE } from "./status";
+import { SHA256_CTX_BYTES, sha256Init, sha256Update, sha256Final } from "./crypto/sha256";
+import { SHA512_CTX_BYTES, sha512Init, sha512Update, sha512Final } from "./crypto/sha512";
 
 // The I/O window: the host writes inputs here and reads outputs from here.
 const ioWindow: usize = memory.data(IO_WINDOW_BYTES, 16);
@@ -14,5 +17,48 @@ export function io_len(): u32 {
 }
 
 // ---- crypto test surface (also used by the host verifier) ----
+// Each function works on bytes the host placed in the I/O window and writes results back there.
+// Lengths are checked against the window before any byte is touched.
+
+const sha256Context: usize = memory.data(SHA256_CTX_BYTES, 8);
+
+/** Starts a SHA-256 digest in the agent's test-surface context. */
+export function sha256_init(): void {
+  sha256Init(sha256Context);
+}
+
+/** Hashes the first len bytes of the I/O window. ERR_IO_RANGE if len exceeds the window. */
+export function sha256_update(len: u32): i32 {
+  if (len > <u32>IO_WINDOW_BYTES) return ERR_IO_RANGE;
+  sha256Update(sha256Context, ioWindow, len);
+  return OK;
+}
+
+/** Writes the 32-byte SHA-256 digest to the start of the I/O window. */
+export function sha256_final(): i32 {
+  sha256Final(sha256Context, ioWindow);
+  return OK;
+}
+
+const sha512Context: usize = memory.data(SHA512_CTX_BYTES, 8);
+
+/** Starts a SHA-512 digest in the agent's test-surface context. */
+export function sha512_init(): void {
+  sha512Init(sha512Context);
+}
+
+/** Hashes the first len bytes of the I/O window. ERR_IO_RANGE if len exceeds the window. */
+export function sha512_update(len: u32): i32 {
+  if (len > <u32>IO_WINDOW_BYTES) return ERR_IO_RANGE;
+  sha512Update(sha512Context, ioWindow, len);
+  return OK;
+}
+
+/** Writes the 64-byte SHA-512 digest to the start of the I/O window. */
+export function sha512_final(): i32 {
+  sha512Final(sha512Context, ioWindow);
+  return OK;
+}
+
 
 // ---- update agent ----

@@ -1,0 +1,91 @@
+// Loads build/agent.wasm — the same module a device runs — and binds its flash imports to a
+// FlashPort. The module is compiled once per process; every instantiateAgent() call returns a
+// fresh instance (fresh static memory, as after a device reset) over the port it is given.
+import { readFile } from "node:fs/promises";
+import type { FlashPort } from "./flash-port.js";
+import { ERR_IO_RANGE } from "../assembly/status.js";
+
+/**
+ * Every function build/agent.wasm exports, typed. The device ABI is documented in
+ * assembly/index.ts; add a line here for each export added there.
+ */
+export interface AgentExports {
+  memory: WebAssembly.Memory;
+  io_ptr(): number;
+  io_len(): number;
+
+  // crypto test surface: inputs and outputs in the I/O window
+  sha256_init(): void;
+  sha256_update(len: number): number;
+  sha256_final(): number;
+  sha512_init(): void;
+  sha512_update(len: number): number;
+  sha512_final(): number;
+  /** Window: [public key 32][signature 64][message msgLen]. 0 = valid, else a negative code. */
+  ed25519_verify(msgLen: number): number;
+  /** Window: [public key 32][signature 64]. Starts a streamed verification. */
+  ed25519_verify_init(): number;
+  /** Window: the next len message bytes. */
+  ed25519_verify_update(len: number): number;
+  ed25519_verify_final(): number;
+}
+
+export interface AgentInstance {
+  exports: AgentExports;
+  memory: WebAssembly.Memory;
+  /** A view of the I/O window (stable: the agent's memory never grows). */
+  io(): Uint8Array;
+}
+
+/** Where the release build lives; `npm run build` writes it. */
+export const AGENT_WASM_URL = new URL("../build/agent.wasm", import.meta.url);
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+function compileAgent(): Promise<WebAssembly.Module> {
+  compiled ??= readFile(AGENT_WASM_URL)
+    .catch((cause: unknown) => {
+      throw new Error(`cannot read ${AGENT_WASM_URL.pathname}: run \`npm run build\` first`, { cause });
+    })
+    .then((bytes) => WebAssembly.compile(bytes));
+  // A failed compile must not poison every later call (the build may be fixed in between).
+  compiled.catch(() => {
+    compiled = undefined;
+  });
+  return compiled;
+}
+
+/**
+ * A fresh agent instance whose flash imports call `flash`. A pointer/length pair from the agent
+ * that falls outside its memory is refused with ERR_IO_RANGE instead of throwing a RangeError.
+ * Exceptions thrown by the port (a simulated power cut) propagate through the WASM call.
+ */
+export async function instantiateAgent(flash: FlashPort): Promise<AgentInstance> {
+  const module = await compileAgent();
+  let memory: WebAssembly.Memory | undefined;
+  const view = (ptr: number, len: number): Uint8Array | undefined => {
+    const buffer = memory!.buffer;
+    if (ptr < 0 || len < 0 || ptr + len > buffer.byteLength) return undefined;
+    return new Uint8Array(buffer, ptr, len);
+  };
+  const imports = {
+    flash: {
+      read(addr: number, dst: number, len: number): number {
+        const bytes = view(dst >>> 0, len >>> 0);
+        return bytes ? flash.read(addr >>> 0, bytes) : ERR_IO_RANGE;
+      },
+      program(addr: number, src: number, len: number): number {
+        const bytes = view(src >>> 0, len >>> 0);
+        return bytes ? flash.program(addr >>> 0, bytes) : ERR_IO_RANGE;
+      },
+      erase(addr: number, len: number): number {
+        return flash.erase(addr >>> 0, len >>> 0);
+      },
+    },
+  };
+  const instance = await WebAssembly.instantiate(module, imports);
+  const exports = instance.exports as unknown as AgentExports;
+  memory = exports.memory;
+  const io = new Uint8Array(memory.buffer, exports.io_ptr(), exports.io_len());
+  return { exports, memory, io: () => io };
+}

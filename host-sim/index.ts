@@ -1,0 +1,72 @@
+// The host's public entry into the agent: the same build/agent.wasm as on a device.
+import { instantiateAgent, type AgentInstance } from "./agent-module.js";
+import { refusingFlashPort } from "./flash-port.js";
+import { OK } from "../assembly/status.js";
+
+export { instantiateAgent, AGENT_WASM_URL } from "./agent-module.js";
+export type { AgentExports, AgentInstance } from "./agent-module.js";
+export { refusingFlashPort } from "./flash-port.js";
+export type { FlashPort } from "./flash-port.js";
+
+const ED25519_PUBLIC_KEY_BYTES = 32;
+const ED25519_SIGNATURE_BYTES = 64;
+
+/** The agent's crypto, driven through its I/O window. */
+export interface AgentCrypto {
+  sha256(data: Uint8Array): Uint8Array;
+  sha512(data: Uint8Array): Uint8Array;
+  /** RFC 8032 Ed25519 (PureEdDSA) verification with OpenSSL 3's verdicts. */
+  ed25519Verify(publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array): boolean;
+  memory: WebAssembly.Memory;
+}
+
+function check(what: string, code: number): void {
+  if (code !== OK) throw new Error(`agent ${what} returned ${code}: the I/O window protocol was broken (a bug in host-sim)`);
+}
+
+/** Feeds data through the I/O window in window-sized chunks. */
+function stream(agent: AgentInstance, data: Uint8Array, update: (len: number) => number, what: string): void {
+  const io = agent.io();
+  for (let at = 0; at < data.length; at += io.length) {
+    const chunk = data.subarray(at, Math.min(at + io.length, data.length));
+    io.set(chunk);
+    check(what, update(chunk.length));
+  }
+}
+
+function digest(agent: AgentInstance, data: Uint8Array, bytes: number,
+                init: () => void, update: (len: number) => number, final: () => number, what: string): Uint8Array {
+  init();
+  stream(agent, data, update, `${what}_update`);
+  check(`${what}_final`, final());
+  return agent.io().slice(0, bytes);
+}
+
+/**
+ * Loads a fresh agent with no flash behind it and wraps its crypto test surface. Messages of any
+ * length are streamed through the 4 KiB I/O window, so nothing is limited by the agent's memory.
+ */
+export async function loadAgent(): Promise<AgentCrypto> {
+  const agent = await instantiateAgent(refusingFlashPort);
+  const x = agent.exports;
+  return {
+    memory: agent.memory,
+    sha256: (data) => digest(agent, data, 32, x.sha256_init, x.sha256_update, x.sha256_final, "sha256"),
+    sha512: (data) => digest(agent, data, 64, x.sha512_init, x.sha512_update, x.sha512_final, "sha512"),
+    ed25519Verify(publicKey, signature, message) {
+      if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES || signature.length !== ED25519_SIGNATURE_BYTES) return false;
+      const io = agent.io();
+      const header = ED25519_PUBLIC_KEY_BYTES + ED25519_SIGNATURE_BYTES;
+      io.set(publicKey, 0);
+      io.set(signature, ED25519_PUBLIC_KEY_BYTES);
+      if (message.length <= io.length - header) {
+        io.set(message, header);
+        return x.ed25519_verify(message.length) === OK;
+      }
+      // Longer than the window: the streaming form, as the device verifies metadata in flash.
+      if (x.ed25519_verify_init() !== OK) return false;
+      stream(agent, message, x.ed25519_verify_update, "ed25519_verify_update");
+      return x.ed25519_verify_final() === OK;
+    },
+  };
+}
