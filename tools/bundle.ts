@@ -1,0 +1,238 @@
+// Update bundles: targets metadata listing each target's length and SHA-256, signatures over
+// its exact bytes, an optional new root, and the payloads. Library functions used by the CLI,
+// the tests and the other tools.
+import { createHash } from "node:crypto";
+import { InputError } from "./errors.js";
+import { hex, type SigningKey } from "./keys.js";
+import {
+  appendSignature,
+  checkSignatures,
+  countValid,
+  requireVersion,
+  ROLE_TARGETS,
+  SPEC_VERSION,
+  type SignatureCheck,
+} from "./metadata.js";
+import {
+  decode,
+  encode,
+  schema,
+  type Signature,
+  type SignedRootMetadata,
+  type SignedTargetsMetadata,
+  type TargetsMetadata,
+  type UpdateBundle,
+} from "./proto.js";
+import { describeRoot, parseRoot, parseSignedRoot, publicKeysOf, type ParsedRoot, type RootReport } from "./root.js";
+import { requireHardwareId, requireTargetNames, USER_MANIFEST_TARGET } from "./targets.js";
+
+/** The key of the one targets metadata entry in UpdateBundle.targets_metadata (Pigweed's). */
+export const TARGETS_METADATA_NAME = "targets";
+
+export interface CreateBundleOptions {
+  targetsVersion: number;
+  /** Target name -> payload, in the order the bundle lists them. */
+  payloads: Array<{ name: string; data: Uint8Array }>;
+  /** A signed root metadata file to carry (root rotation); absent keeps the device's root. */
+  root?: Uint8Array;
+  /** The hardware this bundle is for (TargetsMetadata field 65); absent = any hardware. */
+  hardwareId?: string;
+}
+
+/** A decoded bundle with the exact signed bytes of its targets metadata. */
+export interface ParsedBundle {
+  root?: ParsedRoot;
+  targetsSigned: SignedTargetsMetadata;
+  /** The exact bytes the targets signatures cover. */
+  targetsSerialized: Uint8Array;
+  targets: TargetsMetadata;
+  payloads: Record<string, Uint8Array>;
+}
+
+/** Builds an unsigned bundle. Root and targets metadata come before the payloads in the bytes. */
+export function createBundle(options: CreateBundleOptions): Uint8Array {
+  const version = requireVersion(options.targetsVersion, "the targets version");
+  requireTargetNames(options.payloads.map((p) => p.name));
+  const hardwareId = options.hardwareId === undefined ? undefined : requireHardwareId(options.hardwareId);
+  let root: SignedRootMetadata | undefined;
+  if (options.root) {
+    const parsed = parseRoot(options.root, "the bundle's root metadata");
+    if ((parsed.signed.signatures ?? []).length === 0) {
+      throw new InputError("the root metadata to bundle carries no signature; sign it first with `airlock root sign --key PRIV ROOT`");
+    }
+    root = parsed.signed;
+  }
+  const sha256 = schema().enums.hashSha256;
+  const targets: TargetsMetadata = {
+    commonMetadata: { specVersion: SPEC_VERSION, version, role: ROLE_TARGETS },
+    targetFiles: options.payloads.map(({ name, data }) => ({
+      fileName: name,
+      length: data.length,
+      hashes: [{ function: sha256, hash: sha256Of(data) }],
+    })),
+    ...(hardwareId === undefined ? {} : { hardwareId }),
+  };
+  const targetsSerialized = encode(schema().TargetsMetadata, targets);
+  const payloads: Record<string, Uint8Array> = {};
+  for (const { name, data } of options.payloads) payloads[name] = data;
+  return encodeBundle(root, { serializedTargetsMetadata: targetsSerialized, signatures: [] }, payloads);
+}
+
+/**
+ * Encodes a bundle as three concatenated UpdateBundle encodings: root, then targets metadata,
+ * then payloads. Protobuf merges concatenated messages, so this is one valid UpdateBundle whose
+ * metadata a device reads (and checks) before the first payload byte arrives.
+ */
+export function encodeBundle(
+  root: SignedRootMetadata | undefined,
+  targets: SignedTargetsMetadata,
+  payloads: Record<string, Uint8Array>,
+): Uint8Array {
+  const type = schema().UpdateBundle;
+  const parts = [
+    ...(root ? [encode(type, { rootMetadata: root })] : []),
+    encode(type, { targetsMetadata: { [TARGETS_METADATA_NAME]: targets } }),
+    ...(Object.keys(payloads).length > 0 ? [encode(type, { targetPayloads: payloads })] : []),
+  ];
+  return Buffer.concat(parts);
+}
+
+/** Decodes a bundle; anything without targets metadata of role "targets" is an InputError. */
+export function parseBundle(bytes: Uint8Array, what = "bundle"): ParsedBundle {
+  const bundle = decode<UpdateBundle>(schema().UpdateBundle, bytes, what);
+  const targetsSigned = bundle.targetsMetadata?.[TARGETS_METADATA_NAME];
+  const targetsSerialized = targetsSigned?.serializedTargetsMetadata;
+  if (!targetsSigned || !targetsSerialized || targetsSerialized.length === 0) {
+    throw new InputError(`${what} holds no "targets" metadata; is it a bundle made by \`airlock bundle create\`?`);
+  }
+  const targets = decode<TargetsMetadata>(schema().TargetsMetadata, targetsSerialized, `${what}'s targets metadata`);
+  if (targets.commonMetadata?.role !== ROLE_TARGETS) {
+    throw new InputError(`${what}'s targets metadata has role ${JSON.stringify(targets.commonMetadata?.role ?? "")} where "targets" belongs`);
+  }
+  const root = bundle.rootMetadata ? parseSignedRoot(bundle.rootMetadata, `${what}'s root metadata`) : undefined;
+  return { root, targetsSigned, targetsSerialized, targets, payloads: bundle.targetPayloads ?? {} };
+}
+
+/** Appends `key`'s signature over the bundle's exact targets metadata bytes. */
+export function signBundle(bytes: Uint8Array, key: SigningKey, what = "bundle"): Uint8Array {
+  const bundle = parseBundle(bytes, what);
+  const signatures = appendSignature(bundle.targetsSigned.signatures ?? [], bundle.targetsSerialized, key, `${what}'s targets metadata`);
+  return reencode(bundle, signatures);
+}
+
+/**
+ * Removes payloads the device already has ("personalized out"), as an update server does for a
+ * device whose manifest records them. The signed targets metadata still lists them, so the
+ * signatures stay valid and the device checks those targets against its manifest instead.
+ */
+export function personalizeBundle(bytes: Uint8Array, remove: string[], what = "bundle"): Uint8Array {
+  const bundle = parseBundle(bytes, what);
+  const payloads = { ...bundle.payloads };
+  for (const name of remove) {
+    if (!(name in payloads)) throw new InputError(`${what} carries no payload named "${name}" to remove (see \`airlock bundle inspect\`)`);
+    delete payloads[name];
+  }
+  return reencode(bundle, bundle.targetsSigned.signatures ?? [], payloads);
+}
+
+/** Key IDs (hex) allowed to sign targets according to `root`. */
+export function targetsKeyIdsOf(root: ParsedRoot): string[] {
+  return (root.metadata.targetsSignatureRequirement?.keyIds ?? []).map(hex);
+}
+
+function reencode(bundle: ParsedBundle, signatures: Signature[], payloads = bundle.payloads): Uint8Array {
+  return encodeBundle(
+    bundle.root?.signed,
+    { serializedTargetsMetadata: bundle.targetsSerialized, signatures },
+    payloads,
+  );
+}
+
+export function sha256Of(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(data).digest());
+}
+
+// ---- inspection ----
+
+export type PayloadStatus = "present" | "personalized-out";
+
+export interface TargetReport {
+  name: string;
+  length: number;
+  sha256: string;
+  /** The reserved target whose payload becomes the device manifest's user_manifest. */
+  userManifest: boolean;
+  payload: PayloadStatus;
+  /** The carried payload's length and SHA-256 equal the signed ones (null: no payload). */
+  payloadMatches: boolean | null;
+}
+
+export interface BundleReport {
+  bytes: number;
+  root: RootReport | null;
+  targets: {
+    role: string;
+    specVersion: string;
+    version: number;
+    hardwareId: string | null;
+    files: TargetReport[];
+    signatures: SignatureCheck[];
+    /** Where the keys to check the signatures came from: "bundle root", "given root" or null. */
+    keySource: "bundle root" | "given root" | null;
+    threshold: number | null;
+    validSignatures: number | null;
+    thresholdMet: boolean | null;
+  };
+  /** Payloads carried but not listed in the signed metadata (the device never writes them). */
+  unlistedPayloads: string[];
+}
+
+/**
+ * Describes a bundle. Targets signatures are checked against the targets keys of the bundle's
+ * own root, or of `trustedRoot` (a root file) when the bundle carries none.
+ */
+export function inspectBundle(bytes: Uint8Array, options: { trustedRoot?: Uint8Array } = {}): BundleReport {
+  const bundle = parseBundle(bytes);
+  const keyRoot = bundle.root ?? (options.trustedRoot ? parseRoot(options.trustedRoot, "the given root metadata") : undefined);
+  const keySource = bundle.root ? "bundle root" : keyRoot ? "given root" : null;
+  const signatures = checkSignatures(
+    bundle.targetsSigned.signatures ?? [],
+    bundle.targetsSerialized,
+    keyRoot ? publicKeysOf(keyRoot.metadata) : new Map(),
+  );
+  const threshold = keyRoot ? (keyRoot.metadata.targetsSignatureRequirement?.threshold ?? 0) : null;
+  const validSignatures = keyRoot ? countValid(signatures, targetsKeyIdsOf(keyRoot)) : null;
+  const listed = new Set<string>();
+  const files = (bundle.targets.targetFiles ?? []).map((file): TargetReport => {
+    const name = file.fileName ?? "";
+    listed.add(name);
+    const sha256 = hex(file.hashes?.find((h) => h.function === schema().enums.hashSha256)?.hash ?? new Uint8Array());
+    const payload = bundle.payloads[name];
+    const length = file.length ?? 0;
+    return {
+      name,
+      length,
+      sha256,
+      userManifest: name === USER_MANIFEST_TARGET,
+      payload: payload ? "present" : "personalized-out",
+      payloadMatches: payload ? payload.length === length && hex(sha256Of(payload)) === sha256 : null,
+    };
+  });
+  return {
+    bytes: bytes.length,
+    root: bundle.root ? describeRoot(bundle.root) : null,
+    targets: {
+      role: bundle.targets.commonMetadata?.role ?? "",
+      specVersion: bundle.targets.commonMetadata?.specVersion ?? "",
+      version: bundle.targets.commonMetadata?.version ?? 0,
+      hardwareId: bundle.targets.hardwareId ? bundle.targets.hardwareId : null,
+      files,
+      signatures,
+      keySource,
+      threshold,
+      validSignatures,
+      thresholdMet: threshold === null || validSignatures === null ? null : threshold > 0 && validSignatures >= threshold,
+    },
+    unlistedPayloads: Object.keys(bundle.payloads).filter((name) => !listed.has(name)),
+  };
+}

@@ -1,0 +1,64 @@
+// Human-readable summaries of root metadata and bundles (the --json output is the report itself).
+import type { BundleReport } from "../bundle.js";
+import type { SignatureCheck } from "../metadata.js";
+import type { RootReport } from "../root.js";
+
+const SIGNATURE_STATUS: Record<SignatureCheck["status"], string> = {
+  valid: "valid",
+  invalid: "INVALID (the signed bytes changed after signing, or the signature is corrupt)",
+  "unknown-key": "not checked (key not listed in the root used)",
+};
+
+export function formatRoot(report: RootReport, indent = ""): string {
+  const lines = [
+    `${indent}role ${report.role}, version ${report.version}, spec ${report.specVersion}`,
+    `${indent}keys:`,
+    ...report.keys.map(
+      (k) =>
+        `${indent}  ${k.keyId}  ${k.type}  ${k.roles.length ? k.roles.join(", ") : "(no role)"}${k.keyIdMismatch ? "  KEY ID DOES NOT MATCH KEY" : ""}`,
+    ),
+    `${indent}root role:    threshold ${report.root.threshold} of ${report.root.keyIds.length} key(s)`,
+    `${indent}targets role: threshold ${report.targets.threshold} of ${report.targets.keyIds.length} key(s)`,
+    ...formatSignatures(report.signatures, indent),
+    `${indent}root threshold: ${report.rootThresholdMet ? "met" : "NOT met"} (${report.validRootSignatures} valid of ${report.root.threshold} needed)`,
+  ];
+  return lines.join("\n") + "\n";
+}
+
+export function formatBundle(report: BundleReport): string {
+  const t = report.targets;
+  const lines = [`bundle, ${report.bytes} bytes`];
+  if (report.root) {
+    lines.push("root metadata (rotation to this root):", formatRoot(report.root, "  ").trimEnd());
+  } else {
+    lines.push("root metadata: none (the device keeps its trusted root)");
+  }
+  lines.push(
+    `targets metadata: version ${t.version}, spec ${t.specVersion}, hardware ${t.hardwareId ?? "any"}`,
+    "targets:",
+    ...t.files.map((f) => {
+      const payload =
+        f.payload === "personalized-out"
+          ? "payload personalized out (checked against the device manifest)"
+          : f.payloadMatches
+            ? "payload present, matches"
+            : "payload present, DOES NOT MATCH the signed length/hash";
+      return `  ${f.name}  ${f.length} bytes  sha256 ${f.sha256}  ${payload}${f.userManifest ? "  (user manifest: stored in the device manifest, not installed)" : ""}`;
+    }),
+  );
+  if (report.unlistedPayloads.length) {
+    lines.push(`payloads not listed in the signed metadata (ignored by the device): ${report.unlistedPayloads.join(", ")}`);
+  }
+  const source = t.keySource === null ? "no root to check them against; pass --root ROOT" : `checked against the ${t.keySource}`;
+  lines.push(...formatSignatures(t.signatures, "", source));
+  if (t.threshold !== null) {
+    lines.push(`targets threshold: ${t.thresholdMet ? "met" : "NOT met"} (${t.validSignatures} valid of ${t.threshold} needed)`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+function formatSignatures(signatures: SignatureCheck[], indent: string, note?: string): string[] {
+  const header = `${indent}signatures (${signatures.length})${note ? `, ${note}` : ""}:`;
+  if (signatures.length === 0) return [`${header} none`];
+  return [header, ...signatures.map((s) => `${indent}  ${s.keyId}  ${SIGNATURE_STATUS[s.status]}`)];
+}

@@ -1,0 +1,74 @@
+// Rules shared by root and targets metadata: the spec version and roles airlock writes, versions
+// that start at 1, and signatures appended to and checked over the exact signed bytes.
+import { InputError } from "./errors.js";
+import { hex, signBytes, verifyBytes, type SigningKey } from "./keys.js";
+import type { Signature } from "./proto.js";
+
+/** TUF spec version written into every CommonMetadata (Pigweed's tools write the same). */
+export const SPEC_VERSION = "0.0.1";
+export const ROLE_ROOT = "root";
+export const ROLE_TARGETS = "targets";
+
+/** Largest metadata version: CommonMetadata.version is a uint32. */
+export const MAX_METADATA_VERSION = 0xffff_ffff;
+
+/**
+ * Checks a metadata version. 0 is refused: proto3 does not encode a 0, and the device treats a
+ * missing version as an error, so such metadata could never install.
+ */
+export function requireVersion(version: number, what: string): number {
+  if (!Number.isInteger(version) || version < 1 || version > MAX_METADATA_VERSION) {
+    throw new InputError(`${what} must be a whole number from 1 to ${MAX_METADATA_VERSION}, got ${version} (versions start at 1)`);
+  }
+  return version;
+}
+
+/** Checks a signature threshold against the number of keys that could meet it. */
+export function requireThreshold(threshold: number, keyCount: number, role: string): number {
+  if (!Number.isInteger(threshold) || threshold < 1) {
+    throw new InputError(`the ${role} threshold must be at least 1, got ${threshold} (a threshold of 0 would accept unsigned metadata)`);
+  }
+  if (threshold > keyCount) {
+    throw new InputError(`the ${role} threshold ${threshold} exceeds the ${keyCount} ${role} key(s) given; no set of signatures could meet it (add keys or lower the threshold)`);
+  }
+  return threshold;
+}
+
+/**
+ * A new signature list with `key`'s signature over `signedBytes` appended. A second signature by
+ * the same key is refused: the device counts each key once, so it could never help a threshold.
+ */
+export function appendSignature(signatures: Signature[], signedBytes: Uint8Array, key: SigningKey, what: string): Signature[] {
+  const keyId = hex(key.keyId);
+  if (signatures.some((s) => s.keyId && hex(s.keyId) === keyId)) {
+    throw new InputError(`${what} is already signed by key ${keyId}; a key counts once toward a threshold, so sign with a different key`);
+  }
+  return [...signatures, { keyId: key.keyId, sig: signBytes(key, signedBytes) }];
+}
+
+export type SignatureStatus = "valid" | "invalid" | "unknown-key";
+
+export interface SignatureCheck {
+  keyId: string;
+  status: SignatureStatus;
+}
+
+/**
+ * Checks each signature over `signedBytes` against the key its key ID names in `keys` (hex key
+ * ID -> raw public key). A key ID not in `keys` cannot be checked here: "unknown-key".
+ */
+export function checkSignatures(signatures: Signature[], signedBytes: Uint8Array, keys: Map<string, Uint8Array>): SignatureCheck[] {
+  return signatures.map((signature) => {
+    const keyId = hex(signature.keyId ?? new Uint8Array());
+    const publicKey = keys.get(keyId);
+    if (!publicKey) return { keyId, status: "unknown-key" };
+    const valid = verifyBytes(publicKey, signedBytes, signature.sig ?? new Uint8Array());
+    return { keyId, status: valid ? "valid" : "invalid" };
+  });
+}
+
+/** Distinct keys among `allowedKeyIds` with a valid signature: what a threshold counts. */
+export function countValid(checks: SignatureCheck[], allowedKeyIds: string[]): number {
+  const allowed = new Set(allowedKeyIds);
+  return new Set(checks.filter((c) => c.status === "valid" && allowed.has(c.keyId)).map((c) => c.keyId)).size;
+}
