@@ -23,3 +23,18 @@ export const MAX_WRITE_UNIT = 32;
 /** Layout descriptor: the bytes "ALAY" read as a little-endian u32, and the format version. */
 export const LAYOUT_MAGIC = 0x59414c41;
 export const LAYOUT_VERSION = 1;
+
+/** Largest SignedRootMetadata (serialized root + signatures) the agent accepts and stores. */
+export const MAX_ROOT_METADATA_BYTES = 3072;
+
+/** Largest SignedTargetsMetadata (serialized targets metadata + signatures) in a bundle. */
+export const MAX_TARGETS_METADATA_BYTES = 3072;
+
+/** Keys a root metadata may list; also the most key IDs one signature requirement may name. */
+export const MAX_ROOT_KEYS = 8;
+
+/** Signatures one signed metadata may carry (each costs an Ed25519 verification). */
+export const MAX_SIGNATURES = 8;
+
+/** Top-level fields an UpdateBundle may hold (metadata entries plus payload entries). */
+export const MAX_BUNDLE_FIELDS = 64;
