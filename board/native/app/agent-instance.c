@@ -1,0 +1,32 @@
+#include "agent-instance.h"
+
+#include "fatal.h"
+#include "flash-port.h"
+
+Z_agent_instance_t agent;
+static struct Z_flash_instance_t flash;
+static int module_initialized;
+
+void agent_power_on(void) {
+  if (!module_initialized) {
+    wasm_rt_init();
+    Z_agent_init_module();  // registers function types: once per firmware run
+    module_initialized = 1;
+  }
+#if AGENT_IMPORTS_FLASH
+  Z_agent_instantiate(&agent, &flash);
+  flash.agent_memory = &agent.w2c_memory;
+#else
+  Z_agent_instantiate(&agent);
+  (void)flash;
+#endif
+  // The window must lie inside the page; checked once here so agent_io() can be trusted.
+  uint64_t end = (uint64_t)Z_agentZ_io_ptr(&agent) + Z_agentZ_io_len(&agent);
+  if (end > agent.w2c_memory.size) fatal("agent", "io_ptr() + io_len() lies outside its memory");
+}
+
+void agent_power_off(void) { Z_agent_free(&agent); }
+
+uint8_t *agent_io(void) { return agent.w2c_memory.data + Z_agentZ_io_ptr(&agent); }
+
+uint32_t agent_io_len(void) { return Z_agentZ_io_len(&agent); }

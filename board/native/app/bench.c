@@ -1,0 +1,93 @@
+// Measures the agent on the emulated Cortex-M4: instructions per byte of SHA-256 and SHA-512
+// and per Ed25519 verification (through the same exports the host uses), and the peak stack
+// of each. Prints one "bench" line per figure; digests and verdicts are printed too, so the
+// host test can check the work was real, not just fast.
+#include <string.h>
+
+#include "agent-instance.h"
+#include "airlock-status.h"
+#include "bench-vectors.h"
+#include "board.h"
+#include "console.h"
+#include "fatal.h"
+#include "instruction-counter.h"
+#include "stack.h"
+
+// Bytes hashed per digest figure: enough that init and final are noise, and a whole number of
+// I/O windows (4 KiB) so every update is a full window.
+#define HASH_BENCH_BYTES (64u * 1024u)
+
+typedef struct {
+  const char *name;
+  uint32_t digest_bytes;
+  void (*init)(Z_agent_instance_t *);
+  u32 (*update)(Z_agent_instance_t *, u32);
+  u32 (*final)(Z_agent_instance_t *);
+} hash_export_t;
+
+static void expect_ok(const char *what, int32_t result) {
+  if (result != OK) fatal(what, "the agent returned an error on valid input");
+}
+
+// The message is the byte sequence i mod 251 (a prime, so no window-sized period), which the
+// host test hashes too.
+static void fill_pattern(uint8_t *dst, uint32_t len, uint32_t offset) {
+  for (uint32_t i = 0; i < len; i++) dst[i] = (uint8_t)((offset + i) % 251u);
+}
+
+static void bench_hash(const hash_export_t *hash) {
+  uint8_t *io = agent_io();
+  uint32_t window = agent_io_len();
+  uint32_t instructions = 0;
+  stack_paint();
+  uint32_t stack_before = stack_peak_bytes();
+
+  instruction_counter_start();
+  hash->init(&agent);
+  instructions += instruction_counter_stop();
+  for (uint32_t at = 0; at < HASH_BENCH_BYTES; at += window) {
+    fill_pattern(io, window, at);  // not counted: the firmware's own work
+    instruction_counter_start();
+    int32_t result = (int32_t)hash->update(&agent, window);
+    instructions += instruction_counter_stop();
+    expect_ok(hash->name, result);
+  }
+  instruction_counter_start();
+  int32_t result = (int32_t)hash->final(&agent);
+  instructions += instruction_counter_stop();
+  expect_ok(hash->name, result);
+  uint32_t stack = stack_peak_bytes() - stack_before;
+
+  console_str("bench ");
+  console_str(hash->name);
+  console_str(" bytes=");
+  console_u32(HASH_BENCH_BYTES);
+  console_str(" instructions=");
+  console_u32(instructions);
+  console_str(" per-byte-x100=");
+  console_u32((uint32_t)(((uint64_t)instructions * 100 + HASH_BENCH_BYTES / 2) / HASH_BENCH_BYTES));
+  console_str(" stack=");
+  console_u32(stack);
+  console_str(" digest=");
+  console_hex(io, hash->digest_bytes);
+  console_end_line();
+}
+
+int main(void) {
+  console_str("board " BOARD_NAME);
+  console_end_line();
+  instruction_counter_calibrate();
+  agent_power_on();
+
+  static const hash_export_t sha256 = {"sha256", 32, Z_agentZ_sha256_init, Z_agentZ_sha256_update,
+                                       Z_agentZ_sha256_final};
+  static const hash_export_t sha512 = {"sha512", 64, Z_agentZ_sha512_init, Z_agentZ_sha512_update,
+                                       Z_agentZ_sha512_final};
+  bench_hash(&sha256);
+  bench_hash(&sha512);
+
+  agent_power_off();
+  console_str("bench done");
+  console_end_line();
+  return 0;
+}

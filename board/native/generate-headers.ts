@@ -1,0 +1,74 @@
+// Writes the C headers the firmware needs from the project's single sources of truth, so no
+// number is copied by hand into C: the status codes (assembly/status.ts) and, per QEMU machine,
+// the flash geometry and layout descriptor of its board (board/<layout board>.json, encoded by
+// host-sim/layout.ts exactly as the simulator encodes it).
+//
+//   npx tsx board/native/generate-headers.ts OUT_DIR
+import { createPrivateKey, createPublicKey, sign } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as status from "../../assembly/status.js";
+import { loadBoard } from "../../host-sim/boards.js";
+import { encodeLayout } from "../../host-sim/layout.js";
+import { QEMU_MACHINES } from "./machines.js";
+import { cBytes, cHeader } from "./c-source.js";
+
+function statusHeader(): string {
+  const lines = Object.entries(status)
+    .filter(([, value]) => typeof value === "number")
+    .sort(([, a], [, b]) => (b as number) - (a as number))
+    .map(([name, value]) => `#define ${name} (${value})`);
+  return cHeader("AIRLOCK_STATUS_H", "Status codes of the agent, from assembly/status.ts.", lines.join("\n"));
+}
+
+function layoutHeader(machine: string, boardName: string): string {
+  const board = loadBoard(boardName);
+  const runs = board.flash.sectors.map((r) => `{${r.size}u, ${r.count}u}`).join(", ");
+  const body = [
+    `#include "nor-emu.h"`,
+    ``,
+    `#define LAYOUT_BOARD_NAME "${board.name}"`,
+    `static const nor_sector_run_t layout_sector_runs[] = {${runs}};`,
+    `static const nor_geometry_t layout_geometry = {`,
+    `    layout_sector_runs, ${board.flash.sectors.length}u, ${board.flash.writeUnit}u, ${board.flash.erasedValue}u};`,
+    ``,
+    `/** The layout descriptor passed to the agent's configure() at every power-on. */`,
+    cBytes("layout_descriptor", encodeLayout(board)),
+  ].join("\n");
+  return cHeader("AIRLOCK_LAYOUT_H", `Flash layout of ${machine}: board/${board.name}.json.`, body);
+}
+
+// PKCS#8 DER prefix of an Ed25519 private key (RFC 8410), followed by the 32-byte seed.
+const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
+
+/**
+ * The Ed25519 case the bench verifies: a fixed seed (so every run measures the same work) and a
+ * 64-byte message, the size of a short metadata digest-and-header. The host test checks the
+ * firmware's verdicts on it and on a copy with one signature bit flipped.
+ */
+function benchVectorsHeader(): string {
+  const seed = Buffer.alloc(32, 0x5a);
+  const key = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" });
+  const publicKey = createPublicKey(key).export({ format: "der", type: "spki" }).subarray(-32);
+  const message = Uint8Array.from({ length: 64 }, (_, i) => (i * 7 + 3) & 0xff);
+  const signature = sign(null, message, key);
+  const body = [
+    cBytes("bench_ed25519_public_key", publicKey),
+    cBytes("bench_ed25519_signature", signature),
+    cBytes("bench_ed25519_message", message),
+  ].join("\n");
+  return cHeader("AIRLOCK_BENCH_VECTORS_H", "Ed25519 case for bench.c.", body);
+}
+
+const outDir = process.argv[2];
+if (!outDir) {
+  console.error("usage: tsx board/native/generate-headers.ts OUT_DIR");
+  process.exit(2);
+}
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, "airlock-status.h"), statusHeader());
+writeFileSync(join(outDir, "bench-vectors.h"), benchVectorsHeader());
+for (const [machine, { layoutBoard }] of Object.entries(QEMU_MACHINES)) {
+  mkdirSync(join(outDir, machine), { recursive: true });
+  writeFileSync(join(outDir, machine, "layout.h"), layoutHeader(machine, layoutBoard));
+}
