@@ -1,5 +1,6 @@
 // Root metadata as the library builds, signs, parses and describes it.
 import { afterAll, describe, expect, it } from "vitest";
+import { MAX_ROOT_KEYS, MAX_SIGNATURES } from "../assembly/limits.js";
 import { InputError } from "../tools/errors.js";
 import { hex } from "../tools/keys.js";
 import { SPEC_VERSION } from "../tools/metadata.js";
@@ -90,6 +91,23 @@ describe("signRoot", () => {
     expect(report.version).toBe(4);
     expect(report.signatures).toEqual([{ keyId: hex(rootA.public.keyId), status: "invalid" }]);
     expect(report.rootThresholdMet).toBe(false);
+  });
+});
+
+describe("device bounds", () => {
+  const many = Array.from({ length: MAX_ROOT_KEYS + 1 }, (_, i) => makeKey(dir, `many${i}`));
+
+  it("refuses a root listing more than MAX_ROOT_KEYS distinct keys", () => {
+    const keys = many.map((k) => k.public);
+    expect(() => createRoot({ rootKeys: keys.slice(0, MAX_ROOT_KEYS), targetsKeys: keys.slice(0, 1), version: 1 })).not.toThrow();
+    expect(() => createRoot({ rootKeys: keys.slice(0, MAX_ROOT_KEYS), targetsKeys: keys.slice(MAX_ROOT_KEYS), version: 1 })).toThrow(/MAX_ROOT_KEYS/);
+  });
+
+  it("refuses a signature beyond MAX_SIGNATURES", () => {
+    let root = createRoot({ rootKeys: [rootA.public], targetsKeys: [targets.public], version: 1 });
+    for (const key of many.slice(0, MAX_SIGNATURES)) root = signRoot(root, key.signing);
+    expect(parseRoot(root).signed.signatures).toHaveLength(MAX_SIGNATURES);
+    expect(() => signRoot(root, many[MAX_SIGNATURES]!.signing)).toThrow(/MAX_SIGNATURES/);
   });
 });
 

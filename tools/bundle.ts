@@ -2,12 +2,14 @@
 // its exact bytes, an optional new root, and the payloads. Library functions used by the CLI,
 // the tests and the other tools.
 import { createHash } from "node:crypto";
+import { MAX_TARGETS_METADATA_BYTES } from "../assembly/limits.js";
 import { InputError } from "./errors.js";
 import { hex, type SigningKey } from "./keys.js";
 import {
   appendSignature,
   checkSignatures,
   countValid,
+  requireFits,
   requireVersion,
   ROLE_TARGETS,
   SPEC_VERSION,
@@ -73,6 +75,7 @@ export function createBundle(options: CreateBundleOptions): Uint8Array {
     ...(hardwareId === undefined ? {} : { hardwareId }),
   };
   const targetsSerialized = encode(schema().TargetsMetadata, targets);
+  requireTargetsFit({ serializedTargetsMetadata: targetsSerialized, signatures: [] }, "the bundle's targets metadata");
   const payloads: Record<string, Uint8Array> = {};
   for (const { name, data } of options.payloads) payloads[name] = data;
   return encodeBundle(root, { serializedTargetsMetadata: targetsSerialized, signatures: [] }, payloads);
@@ -117,6 +120,7 @@ export function parseBundle(bytes: Uint8Array, what = "bundle"): ParsedBundle {
 export function signBundle(bytes: Uint8Array, key: SigningKey, what = "bundle"): Uint8Array {
   const bundle = parseBundle(bytes, what);
   const signatures = appendSignature(bundle.targetsSigned.signatures ?? [], bundle.targetsSerialized, key, `${what}'s targets metadata`);
+  requireTargetsFit({ serializedTargetsMetadata: bundle.targetsSerialized, signatures }, `${what}'s signed targets metadata`);
   return reencode(bundle, signatures);
 }
 
@@ -138,6 +142,11 @@ export function personalizeBundle(bytes: Uint8Array, remove: string[], what = "b
 /** Key IDs (hex) allowed to sign targets according to `root`. */
 export function targetsKeyIdsOf(root: ParsedRoot): string[] {
   return (root.metadata.targetsSignatureRequirement?.keyIds ?? []).map(hex);
+}
+
+function requireTargetsFit(signed: SignedTargetsMetadata, what: string): void {
+  const bytes = encode(schema().SignedTargetsMetadata, signed).length;
+  requireFits(bytes, MAX_TARGETS_METADATA_BYTES, "MAX_TARGETS_METADATA_BYTES", what);
 }
 
 function reencode(bundle: ParsedBundle, signatures: Signature[], payloads = bundle.payloads): Uint8Array {

@@ -1,5 +1,6 @@
 // Rules shared by root and targets metadata: the spec version and roles airlock writes, versions
 // that start at 1, and signatures appended to and checked over the exact signed bytes.
+import { MAX_SIGNATURES } from "../assembly/limits.js";
 import { InputError } from "./errors.js";
 import { hex, signBytes, verifyBytes, type SigningKey } from "./keys.js";
 import type { Signature } from "./proto.js";
@@ -40,6 +41,9 @@ export function requireThreshold(threshold: number, keyCount: number, role: stri
  */
 export function appendSignature(signatures: Signature[], signedBytes: Uint8Array, key: SigningKey, what: string): Signature[] {
   const keyId = hex(key.keyId);
+  if (signatures.length >= MAX_SIGNATURES) {
+    throw new InputError(`${what} already carries ${signatures.length} signatures, the most a device checks (MAX_SIGNATURES); sign a fresh copy with the keys that count`);
+  }
   if (signatures.some((s) => s.keyId && hex(s.keyId) === keyId)) {
     throw new InputError(`${what} is already signed by key ${keyId}; a key counts once toward a threshold, so sign with a different key`);
   }
@@ -71,4 +75,11 @@ export function checkSignatures(signatures: Signature[], signedBytes: Uint8Array
 export function countValid(checks: SignatureCheck[], allowedKeyIds: string[]): number {
   const allowed = new Set(allowedKeyIds);
   return new Set(checks.filter((c) => c.status === "valid" && allowed.has(c.keyId)).map((c) => c.keyId)).size;
+}
+
+/** Refuses metadata a device could not hold: `limitName` is the bound's name in assembly/limits.ts. */
+export function requireFits(bytes: number, limit: number, limitName: string, what: string): void {
+  if (bytes > limit) {
+    throw new InputError(`${what} would be ${bytes} bytes; a device accepts at most ${limit} (${limitName}): use fewer keys, signatures or targets`);
+  }
 }

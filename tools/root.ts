@@ -1,11 +1,13 @@
 // Root metadata: which keys may sign the root and the targets roles, and how many signatures each
 // needs. Library functions used by the CLI, the tests and the other tools.
+import { MAX_ROOT_KEYS, MAX_ROOT_METADATA_BYTES } from "../assembly/limits.js";
 import { InputError } from "./errors.js";
 import { hex, keyIdOf, type PublicKey, type SigningKey } from "./keys.js";
 import {
   appendSignature,
   checkSignatures,
   countValid,
+  requireFits,
   requireThreshold,
   requireVersion,
   ROLE_ROOT,
@@ -44,6 +46,9 @@ export function createRoot(options: CreateRootOptions): Uint8Array {
   // Each key is listed once, even when it serves both roles (a development key often does).
   const keys = new Map<string, PublicKey>();
   for (const key of [...options.rootKeys, ...options.targetsKeys]) keys.set(hex(key.keyId), key);
+  if (keys.size > MAX_ROOT_KEYS) {
+    throw new InputError(`the root would list ${keys.size} distinct keys; a device accepts at most ${MAX_ROOT_KEYS} (MAX_ROOT_KEYS)`);
+  }
   const { keyTypeEd25519, keySchemeEd25519 } = schema().enums;
   const metadata = {
     commonMetadata: { specVersion: SPEC_VERSION, version, role: ROLE_ROOT },
@@ -82,7 +87,9 @@ export function parseSignedRoot(signed: SignedRootMetadata, what: string): Parse
 export function signRoot(bytes: Uint8Array, key: SigningKey, what = "root metadata"): Uint8Array {
   const root = parseRoot(bytes, what);
   const signatures = appendSignature(root.signed.signatures ?? [], root.serialized, key, what);
-  return encodeSignedRoot(root.serialized, signatures);
+  const signed = encodeSignedRoot(root.serialized, signatures);
+  requireFits(signed.length, MAX_ROOT_METADATA_BYTES, "MAX_ROOT_METADATA_BYTES", `the signed ${what}`);
+  return signed;
 }
 
 /** Re-encodes a SignedRootMetadata around unchanged signed bytes. */
