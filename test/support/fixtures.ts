@@ -1,0 +1,95 @@
+// Deterministic keys, roots, bundles and firmware images for the reliability, attack and fuzz
+// suites, built with the real host tooling (tools/root.ts, tools/bundle.ts): a failing case
+// replays exactly from its seed.
+import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
+import { keyIdOf, type SigningKey } from "../../tools/keys.js";
+import { createRoot, signRoot } from "../../tools/root.js";
+import { createBundle, signBundle } from "../../tools/bundle.js";
+
+// PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410): SEQUENCE { version 0, AlgorithmIdentifier
+// id-Ed25519, OCTET STRING { OCTET STRING seed } }.
+const PKCS8_ED25519_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
+
+/** An Ed25519 signing key derived from a label (same label, same key, every run). */
+export function keyFromLabel(label: string): SigningKey {
+  const seed = createHash("sha256").update(`airlock test key: ${label}`).digest();
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
+    format: "der",
+    type: "pkcs8",
+  });
+  const jwk = createPublicKey(privateKey).export({ format: "jwk" });
+  const raw = new Uint8Array(Buffer.from(jwk.x as string, "base64url"));
+  return { privateKey, raw, keyId: keyIdOf(raw) };
+}
+
+/** Firmware-like bytes: a counter-mode SHA-256 stream, so no two labels share a window. */
+export function image(label: string, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let block = 0, at = 0; at < length; block++, at += 32) {
+    const digest = createHash("sha256").update(`${label}/${block}`).digest();
+    out.set(digest.subarray(0, Math.min(32, length - at)), at);
+  }
+  return out;
+}
+
+export interface RootSpec {
+  rootKeys: SigningKey[];
+  targetsKeys: SigningKey[];
+  rootThreshold?: number;
+  targetsThreshold?: number;
+  version: number;
+  /** Keys that sign it (defaults to rootKeys). */
+  signers?: SigningKey[];
+}
+
+export function makeRoot(spec: RootSpec): Uint8Array {
+  let root = createRoot({
+    rootKeys: spec.rootKeys,
+    targetsKeys: spec.targetsKeys,
+    rootThreshold: spec.rootThreshold,
+    targetsThreshold: spec.targetsThreshold,
+    version: spec.version,
+  });
+  for (const key of spec.signers ?? spec.rootKeys) root = signRoot(root, key);
+  return root;
+}
+
+export interface BundleSpec {
+  targetsVersion: number;
+  payloads: Record<string, Uint8Array>;
+  signers: SigningKey[];
+  root?: Uint8Array;
+  hardwareId?: string;
+}
+
+export function makeBundle(spec: BundleSpec): Uint8Array {
+  let bundle = createBundle({
+    targetsVersion: spec.targetsVersion,
+    payloads: Object.entries(spec.payloads).map(([name, data]) => ({ name, data })),
+    root: spec.root,
+    hardwareId: spec.hardwareId,
+  });
+  for (const key of spec.signers) bundle = signBundle(bundle, key);
+  return bundle;
+}
+
+export function sha256Hex(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** The standard cast: a development root (v1) and a production root (v2) that rotates to. */
+export function cast() {
+  const devRoot = keyFromLabel("dev root");
+  const devTargets = keyFromLabel("dev targets");
+  const prodRoot = keyFromLabel("prod root");
+  const prodTargets = keyFromLabel("prod targets");
+  const rootV1 = makeRoot({ rootKeys: [devRoot], targetsKeys: [devTargets], version: 1 });
+  const rootV2 = makeRoot({
+    rootKeys: [prodRoot],
+    targetsKeys: [prodTargets],
+    version: 2,
+    signers: [devRoot, prodRoot],
+  });
+  return { devRoot, devTargets, prodRoot, prodTargets, rootV1, rootV2 };
+}
