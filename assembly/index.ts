@@ -4,6 +4,9 @@ import { IO_WINDOW_BYTES } from "./limits";
 import { OK, ERR_IO_RANGE } from "./status";
 import { SHA256_CTX_BYTES, sha256Init, sha256Update, sha256Final } from "./crypto/sha256";
 import { SHA512_CTX_BYTES, sha512Init, sha512Update, sha512Final } from "./crypto/sha512";
+import {
+  ED25519_VERIFY_CTX_BYTES, ed25519Verify, ed25519VerifyInit, ed25519VerifyUpdate, ed25519VerifyFinal,
+} from "./crypto/ed25519";
 
 // The I/O window: the host writes inputs here and reads outputs from here.
 const ioWindow: usize = memory.data(IO_WINDOW_BYTES, 16);
@@ -58,6 +61,34 @@ export function sha512_update(len: u32): i32 {
 export function sha512_final(): i32 {
   sha512Final(sha512Context, ioWindow);
   return OK;
+}
+
+// Ed25519: the window holds [public key 32][signature 64][message...] for the one-shot form; the
+// streamed form takes the key and signature at init and the message in any number of updates.
+const ED25519_HEADER_BYTES: u32 = 32 + 64;
+const ed25519Context: usize = memory.data(ED25519_VERIFY_CTX_BYTES, 8);
+
+/** Verifies the signature in the window over the msgLen message bytes after it. 0 = valid. */
+export function ed25519_verify(msgLen: u32): i32 {
+  if (msgLen > <u32>IO_WINDOW_BYTES - ED25519_HEADER_BYTES) return ERR_IO_RANGE;
+  return ed25519Verify(ioWindow, ioWindow + 32, ioWindow + ED25519_HEADER_BYTES, msgLen);
+}
+
+/** Starts a streamed verification of the key at window[0..32) and signature at window[32..96). */
+export function ed25519_verify_init(): i32 {
+  return ed25519VerifyInit(ed25519Context, ioWindow, ioWindow + 32);
+}
+
+/** Feeds the first len bytes of the window as the next part of the message. */
+export function ed25519_verify_update(len: u32): i32 {
+  if (len > <u32>IO_WINDOW_BYTES) return ERR_IO_RANGE;
+  ed25519VerifyUpdate(ed25519Context, ioWindow, len);
+  return OK;
+}
+
+/** Finishes a streamed verification: 0 = valid, else a negative code. */
+export function ed25519_verify_final(): i32 {
+  return ed25519VerifyFinal(ed25519Context);
 }
 
 

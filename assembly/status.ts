@@ -11,6 +11,7 @@ export const ERR_BAD_LENGTH = -2; // a key, signature or digest of the wrong siz
 export const ERR_SIGNATURE_INVALID = -10; // the Ed25519 group equation does not hold
 export const ERR_SIGNATURE_MALLEABLE = -11; // S is not below the group order L
 export const ERR_PUBLIC_KEY_INVALID = -12; // the public key does not decode to a curve point
+export const ERR_VERIFY_NOT_STARTED = -13; // ed25519 update/final without a successful init since the last final
 
 // Flash port: returned by the imported flash.read/program/erase (host simulator and real ports)
 export const ERR_FLASH_OUT_OF_RANGE = -80; // the operation reaches past the end of the flash

@@ -1,0 +1,443 @@
+// Arithmetic in GF(p), p = 2^255 - 19 (RFC 8032 §5.1), Monocypher/ref10 style.
+//
+// An element ("fe") is 10 signed 32-bit limbs in memory, radix 2^25.5: limb i has weight
+// 2^ceil(25.5 i), so even limbs hold 26 bits and odd limbs 25. WASM has no 64x64->128 multiply,
+// so products are 32x32->64 (i64) and a whole product fits in i64 before carrying.
+//
+// Limb bounds (the invariant every function relies on):
+//   "carried": what fe_mul, fe_sq, fe_carry and fe_frombytes return: |even limb| <= 1.01 * 2^25,
+//              |odd limb| <= 1.01 * 2^24.
+//   inputs of fe_mul / fe_sq: |limb| <= 2^27.1 — any sum or difference of up to four carried
+//              elements. Then each of the 10 partial products of an output limb is below
+//              2^28.1 (odd limb doubled) * 2^31.35 (times 19) = 2^59.45 and their sum below 2^63.
+// fe_add and fe_sub do not carry; the callers in point.ts keep their chains within four terms.
+//
+// Every function takes pointers to 40-byte elements; outputs may alias inputs (all limbs are
+// loaded before any is stored). Nothing here branches on secret data, though verification only
+// handles public data anyway.
+
+/** Bytes of one field element. */
+export const FE_BYTES: usize = 40;
+
+@inline function limb(f: usize, i: usize): i64 {
+  return <i64>load<i32>(f + (i << 2));
+}
+
+export function fe_copy(h: usize, f: usize): void {
+  memory.copy(h, f, FE_BYTES);
+}
+
+export function fe_zero(h: usize): void {
+  memory.fill(h, 0, FE_BYTES);
+}
+
+export function fe_one(h: usize): void {
+  memory.fill(h, 0, FE_BYTES);
+  store<i32>(h, 1);
+}
+
+/** h = f + g, limb by limb (no carry: the bound grows by one term). */
+export function fe_add(h: usize, f: usize, g: usize): void {
+  for (let i: usize = 0; i < FE_BYTES; i += 4) {
+    store<i32>(h + i, load<i32>(f + i) + load<i32>(g + i));
+  }
+}
+
+/** h = f - g, limb by limb (no carry: the bound grows by one term). */
+export function fe_sub(h: usize, f: usize, g: usize): void {
+  for (let i: usize = 0; i < FE_BYTES; i += 4) {
+    store<i32>(h + i, load<i32>(f + i) - load<i32>(g + i));
+  }
+}
+
+/** h = -f. */
+export function fe_neg(h: usize, f: usize): void {
+  for (let i: usize = 0; i < FE_BYTES; i += 4) {
+    store<i32>(h + i, -load<i32>(f + i));
+  }
+}
+
+/** h = f * g mod p. Inputs |limb| <= 2^27.1; output carried. */
+export function fe_mul(h: usize, f: usize, g: usize): void {
+  const f0: i64 = load<i32>(f, 0);
+  const f1: i64 = load<i32>(f, 4);
+  const f2: i64 = load<i32>(f, 8);
+  const f3: i64 = load<i32>(f, 12);
+  const f4: i64 = load<i32>(f, 16);
+  const f5: i64 = load<i32>(f, 20);
+  const f6: i64 = load<i32>(f, 24);
+  const f7: i64 = load<i32>(f, 28);
+  const f8: i64 = load<i32>(f, 32);
+  const f9: i64 = load<i32>(f, 36);
+  const g0: i64 = load<i32>(g, 0);
+  const g1: i64 = load<i32>(g, 4);
+  const g2: i64 = load<i32>(g, 8);
+  const g3: i64 = load<i32>(g, 12);
+  const g4: i64 = load<i32>(g, 16);
+  const g5: i64 = load<i32>(g, 20);
+  const g6: i64 = load<i32>(g, 24);
+  const g7: i64 = load<i32>(g, 28);
+  const g8: i64 = load<i32>(g, 32);
+  const g9: i64 = load<i32>(g, 36);
+  // Odd limbs carry a half bit (2^26 * 2^25 = 2^51 = 2^ceil(25.5*2) / 2): odd x odd counts twice.
+  const f1x2 = f1 * 2; const f3x2 = f3 * 2; const f5x2 = f5 * 2; const f7x2 = f7 * 2; const f9x2 = f9 * 2;
+  // Terms past 2^255 wrap around times 19 (2^255 = 19 mod p).
+  const g1x19 = g1 * 19; const g2x19 = g2 * 19; const g3x19 = g3 * 19; const g4x19 = g4 * 19; const g5x19 = g5 * 19;
+  const g6x19 = g6 * 19; const g7x19 = g7 * 19; const g8x19 = g8 * 19; const g9x19 = g9 * 19;
+  let h0 = f0 * g0 + f1x2 * g9x19 + f2 * g8x19 + f3x2 * g7x19 + f4 * g6x19 + f5x2 * g5x19 + f6 * g4x19 + f7x2 * g3x19 + f8 * g2x19 + f9x2 * g1x19;
+  let h1 = f0 * g1 + f1 * g0 + f2 * g9x19 + f3 * g8x19 + f4 * g7x19 + f5 * g6x19 + f6 * g5x19 + f7 * g4x19 + f8 * g3x19 + f9 * g2x19;
+  let h2 = f0 * g2 + f1x2 * g1 + f2 * g0 + f3x2 * g9x19 + f4 * g8x19 + f5x2 * g7x19 + f6 * g6x19 + f7x2 * g5x19 + f8 * g4x19 + f9x2 * g3x19;
+  let h3 = f0 * g3 + f1 * g2 + f2 * g1 + f3 * g0 + f4 * g9x19 + f5 * g8x19 + f6 * g7x19 + f7 * g6x19 + f8 * g5x19 + f9 * g4x19;
+  let h4 = f0 * g4 + f1x2 * g3 + f2 * g2 + f3x2 * g1 + f4 * g0 + f5x2 * g9x19 + f6 * g8x19 + f7x2 * g7x19 + f8 * g6x19 + f9x2 * g5x19;
+  let h5 = f0 * g5 + f1 * g4 + f2 * g3 + f3 * g2 + f4 * g1 + f5 * g0 + f6 * g9x19 + f7 * g8x19 + f8 * g7x19 + f9 * g6x19;
+  let h6 = f0 * g6 + f1x2 * g5 + f2 * g4 + f3x2 * g3 + f4 * g2 + f5x2 * g1 + f6 * g0 + f7x2 * g9x19 + f8 * g8x19 + f9x2 * g7x19;
+  let h7 = f0 * g7 + f1 * g6 + f2 * g5 + f3 * g4 + f4 * g3 + f5 * g2 + f6 * g1 + f7 * g0 + f8 * g9x19 + f9 * g8x19;
+  let h8 = f0 * g8 + f1x2 * g7 + f2 * g6 + f3x2 * g5 + f4 * g4 + f5x2 * g3 + f6 * g2 + f7x2 * g1 + f8 * g0 + f9x2 * g9x19;
+  let h9 = f0 * g9 + f1 * g8 + f2 * g7 + f3 * g6 + f4 * g5 + f5 * g4 + f6 * g3 + f7 * g2 + f8 * g1 + f9 * g0;
+  // Carry (Bernstein et al., "High-speed high-security signatures" §4 / ref10): two interleaved
+  // chains for parallelism, each carry rounded to nearest so limbs end balanced: |even| <= 2^25,
+  // |odd| <= 2^24 (plus a few units on limbs 1 and 5 from the final wrap). Inputs up to 2^63 fit.
+  let c: i64;
+  c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
+  c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
+  c = (h1 + (1 << 24)) >> 25; h2 += c; h1 -= c << 25;
+  c = (h5 + (1 << 24)) >> 25; h6 += c; h5 -= c << 25;
+  c = (h2 + (1 << 25)) >> 26; h3 += c; h2 -= c << 26;
+  c = (h6 + (1 << 25)) >> 26; h7 += c; h6 -= c << 26;
+  c = (h3 + (1 << 24)) >> 25; h4 += c; h3 -= c << 25;
+  c = (h7 + (1 << 24)) >> 25; h8 += c; h7 -= c << 25;
+  c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
+  c = (h8 + (1 << 25)) >> 26; h9 += c; h8 -= c << 26;
+  c = (h9 + (1 << 24)) >> 25; h0 += c * 19; h9 -= c << 25;
+  c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
+  store<i32>(h, <i32>h0, 0);
+  store<i32>(h, <i32>h1, 4);
+  store<i32>(h, <i32>h2, 8);
+  store<i32>(h, <i32>h3, 12);
+  store<i32>(h, <i32>h4, 16);
+  store<i32>(h, <i32>h5, 20);
+  store<i32>(h, <i32>h6, 24);
+  store<i32>(h, <i32>h7, 28);
+  store<i32>(h, <i32>h8, 32);
+  store<i32>(h, <i32>h9, 36);
+}
+
+/** h = f^2 mod p: fe_mul with the symmetric products merged (55 multiplies instead of 100). */
+export function fe_sq(h: usize, f: usize): void {
+  const f0: i64 = load<i32>(f, 0);
+  const f1: i64 = load<i32>(f, 4);
+  const f2: i64 = load<i32>(f, 8);
+  const f3: i64 = load<i32>(f, 12);
+  const f4: i64 = load<i32>(f, 16);
+  const f5: i64 = load<i32>(f, 20);
+  const f6: i64 = load<i32>(f, 24);
+  const f7: i64 = load<i32>(f, 28);
+  const f8: i64 = load<i32>(f, 32);
+  const f9: i64 = load<i32>(f, 36);
+  const f0x2 = f0 * 2; const f1x2 = f1 * 2; const f2x2 = f2 * 2; const f3x2 = f3 * 2; const f4x2 = f4 * 2; const f5x2 = f5 * 2;
+  const f6x2 = f6 * 2; const f7x2 = f7 * 2; const f8x2 = f8 * 2; const f9x2 = f9 * 2; const f1x4 = f1 * 4; const f3x4 = f3 * 4;
+  const f5x4 = f5 * 4; const f7x4 = f7 * 4; const f5x19 = f5 * 19; const f6x19 = f6 * 19; const f7x19 = f7 * 19; const f8x19 = f8 * 19;
+  const f9x19 = f9 * 19;
+  let h0 = f0 * f0 + f1x4 * f9x19 + f2x2 * f8x19 + f3x4 * f7x19 + f4x2 * f6x19 + f5x2 * f5x19;
+  let h1 = f0x2 * f1 + f2x2 * f9x19 + f3x2 * f8x19 + f4x2 * f7x19 + f5x2 * f6x19;
+  let h2 = f0x2 * f2 + f1x2 * f1 + f3x4 * f9x19 + f4x2 * f8x19 + f5x4 * f7x19 + f6 * f6x19;
+  let h3 = f0x2 * f3 + f1x2 * f2 + f4x2 * f9x19 + f5x2 * f8x19 + f6x2 * f7x19;
+  let h4 = f0x2 * f4 + f1x4 * f3 + f2 * f2 + f5x4 * f9x19 + f6x2 * f8x19 + f7x2 * f7x19;
+  let h5 = f0x2 * f5 + f1x2 * f4 + f2x2 * f3 + f6x2 * f9x19 + f7x2 * f8x19;
+  let h6 = f0x2 * f6 + f1x4 * f5 + f2x2 * f4 + f3x2 * f3 + f7x4 * f9x19 + f8 * f8x19;
+  let h7 = f0x2 * f7 + f1x2 * f6 + f2x2 * f5 + f3x2 * f4 + f8x2 * f9x19;
+  let h8 = f0x2 * f8 + f1x4 * f7 + f2x2 * f6 + f3x4 * f5 + f4 * f4 + f9x2 * f9x19;
+  let h9 = f0x2 * f9 + f1x2 * f8 + f2x2 * f7 + f3x2 * f6 + f4x2 * f5;
+  // Carry (Bernstein et al., "High-speed high-security signatures" §4 / ref10): two interleaved
+  // chains for parallelism, each carry rounded to nearest so limbs end balanced: |even| <= 2^25,
+  // |odd| <= 2^24 (plus a few units on limbs 1 and 5 from the final wrap). Inputs up to 2^63 fit.
+  let c: i64;
+  c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
+  c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
+  c = (h1 + (1 << 24)) >> 25; h2 += c; h1 -= c << 25;
+  c = (h5 + (1 << 24)) >> 25; h6 += c; h5 -= c << 25;
+  c = (h2 + (1 << 25)) >> 26; h3 += c; h2 -= c << 26;
+  c = (h6 + (1 << 25)) >> 26; h7 += c; h6 -= c << 26;
+  c = (h3 + (1 << 24)) >> 25; h4 += c; h3 -= c << 25;
+  c = (h7 + (1 << 24)) >> 25; h8 += c; h7 -= c << 25;
+  c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
+  c = (h8 + (1 << 25)) >> 26; h9 += c; h8 -= c << 26;
+  c = (h9 + (1 << 24)) >> 25; h0 += c * 19; h9 -= c << 25;
+  c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
+  store<i32>(h, <i32>h0, 0);
+  store<i32>(h, <i32>h1, 4);
+  store<i32>(h, <i32>h2, 8);
+  store<i32>(h, <i32>h3, 12);
+  store<i32>(h, <i32>h4, 16);
+  store<i32>(h, <i32>h5, 20);
+  store<i32>(h, <i32>h6, 24);
+  store<i32>(h, <i32>h7, 28);
+  store<i32>(h, <i32>h8, 32);
+  store<i32>(h, <i32>h9, 36);
+}
+
+/** h = 2 f^2 mod p, for the doubling formula's C = 2 Z^2 (one carry instead of two adds). */
+export function fe_sq2(h: usize, f: usize): void {
+  const f0: i64 = load<i32>(f, 0);
+  const f1: i64 = load<i32>(f, 4);
+  const f2: i64 = load<i32>(f, 8);
+  const f3: i64 = load<i32>(f, 12);
+  const f4: i64 = load<i32>(f, 16);
+  const f5: i64 = load<i32>(f, 20);
+  const f6: i64 = load<i32>(f, 24);
+  const f7: i64 = load<i32>(f, 28);
+  const f8: i64 = load<i32>(f, 32);
+  const f9: i64 = load<i32>(f, 36);
+  const f0x2 = f0 * 2; const f1x2 = f1 * 2; const f2x2 = f2 * 2; const f3x2 = f3 * 2; const f4x2 = f4 * 2; const f5x2 = f5 * 2;
+  const f6x2 = f6 * 2; const f7x2 = f7 * 2; const f8x2 = f8 * 2; const f9x2 = f9 * 2; const f1x4 = f1 * 4; const f3x4 = f3 * 4;
+  const f5x4 = f5 * 4; const f7x4 = f7 * 4; const f5x19 = f5 * 19; const f6x19 = f6 * 19; const f7x19 = f7 * 19; const f8x19 = f8 * 19;
+  const f9x19 = f9 * 19;
+  let h0 = f0 * f0 + f1x4 * f9x19 + f2x2 * f8x19 + f3x4 * f7x19 + f4x2 * f6x19 + f5x2 * f5x19;
+  let h1 = f0x2 * f1 + f2x2 * f9x19 + f3x2 * f8x19 + f4x2 * f7x19 + f5x2 * f6x19;
+  let h2 = f0x2 * f2 + f1x2 * f1 + f3x4 * f9x19 + f4x2 * f8x19 + f5x4 * f7x19 + f6 * f6x19;
+  let h3 = f0x2 * f3 + f1x2 * f2 + f4x2 * f9x19 + f5x2 * f8x19 + f6x2 * f7x19;
+  let h4 = f0x2 * f4 + f1x4 * f3 + f2 * f2 + f5x4 * f9x19 + f6x2 * f8x19 + f7x2 * f7x19;
+  let h5 = f0x2 * f5 + f1x2 * f4 + f2x2 * f3 + f6x2 * f9x19 + f7x2 * f8x19;
+  let h6 = f0x2 * f6 + f1x4 * f5 + f2x2 * f4 + f3x2 * f3 + f7x4 * f9x19 + f8 * f8x19;
+  let h7 = f0x2 * f7 + f1x2 * f6 + f2x2 * f5 + f3x2 * f4 + f8x2 * f9x19;
+  let h8 = f0x2 * f8 + f1x4 * f7 + f2x2 * f6 + f3x4 * f5 + f4 * f4 + f9x2 * f9x19;
+  let h9 = f0x2 * f9 + f1x2 * f8 + f2x2 * f7 + f3x2 * f6 + f4x2 * f5;
+  h0 += h0; h1 += h1; h2 += h2; h3 += h3; h4 += h4; h5 += h5; h6 += h6; h7 += h7; h8 += h8; h9 += h9;
+  // Carry (Bernstein et al., "High-speed high-security signatures" §4 / ref10): two interleaved
+  // chains for parallelism, each carry rounded to nearest so limbs end balanced: |even| <= 2^25,
+  // |odd| <= 2^24 (plus a few units on limbs 1 and 5 from the final wrap). Inputs up to 2^63 fit.
+  let c: i64;
+  c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
+  c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
+  c = (h1 + (1 << 24)) >> 25; h2 += c; h1 -= c << 25;
+  c = (h5 + (1 << 24)) >> 25; h6 += c; h5 -= c << 25;
+  c = (h2 + (1 << 25)) >> 26; h3 += c; h2 -= c << 26;
+  c = (h6 + (1 << 25)) >> 26; h7 += c; h6 -= c << 26;
+  c = (h3 + (1 << 24)) >> 25; h4 += c; h3 -= c << 25;
+  c = (h7 + (1 << 24)) >> 25; h8 += c; h7 -= c << 25;
+  c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
+  c = (h8 + (1 << 25)) >> 26; h9 += c; h8 -= c << 26;
+  c = (h9 + (1 << 24)) >> 25; h0 += c * 19; h9 -= c << 25;
+  c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
+  store<i32>(h, <i32>h0, 0);
+  store<i32>(h, <i32>h1, 4);
+  store<i32>(h, <i32>h2, 8);
+  store<i32>(h, <i32>h3, 12);
+  store<i32>(h, <i32>h4, 16);
+  store<i32>(h, <i32>h5, 20);
+  store<i32>(h, <i32>h6, 24);
+  store<i32>(h, <i32>h7, 28);
+  store<i32>(h, <i32>h8, 32);
+  store<i32>(h, <i32>h9, 36);
+}
+
+/** Brings f back to the carried bound (for sums headed to fe_tobytes). */
+export function fe_carry(h: usize, f: usize): void {
+  let h0 = limb(f, 0);
+  let h1 = limb(f, 1);
+  let h2 = limb(f, 2);
+  let h3 = limb(f, 3);
+  let h4 = limb(f, 4);
+  let h5 = limb(f, 5);
+  let h6 = limb(f, 6);
+  let h7 = limb(f, 7);
+  let h8 = limb(f, 8);
+  let h9 = limb(f, 9);
+  // Carry (Bernstein et al., "High-speed high-security signatures" §4 / ref10): two interleaved
+  // chains for parallelism, each carry rounded to nearest so limbs end balanced: |even| <= 2^25,
+  // |odd| <= 2^24 (plus a few units on limbs 1 and 5 from the final wrap). Inputs up to 2^63 fit.
+  let c: i64;
+  c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
+  c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
+  c = (h1 + (1 << 24)) >> 25; h2 += c; h1 -= c << 25;
+  c = (h5 + (1 << 24)) >> 25; h6 += c; h5 -= c << 25;
+  c = (h2 + (1 << 25)) >> 26; h3 += c; h2 -= c << 26;
+  c = (h6 + (1 << 25)) >> 26; h7 += c; h6 -= c << 26;
+  c = (h3 + (1 << 24)) >> 25; h4 += c; h3 -= c << 25;
+  c = (h7 + (1 << 24)) >> 25; h8 += c; h7 -= c << 25;
+  c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
+  c = (h8 + (1 << 25)) >> 26; h9 += c; h8 -= c << 26;
+  c = (h9 + (1 << 24)) >> 25; h0 += c * 19; h9 -= c << 25;
+  c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
+  store<i32>(h, <i32>h0, 0);
+  store<i32>(h, <i32>h1, 4);
+  store<i32>(h, <i32>h2, 8);
+  store<i32>(h, <i32>h3, 12);
+  store<i32>(h, <i32>h4, 16);
+  store<i32>(h, <i32>h5, 20);
+  store<i32>(h, <i32>h6, 24);
+  store<i32>(h, <i32>h7, 28);
+  store<i32>(h, <i32>h8, 32);
+  store<i32>(h, <i32>h9, 36);
+}
+
+/** h = f^(2^n) mod p: n squarings. */
+export function fe_sqn(h: usize, f: usize, n: i32): void {
+  fe_sq(h, f);
+  for (let i = 1; i < n; i++) fe_sq(h, h);
+}
+
+// ---- Constants (limbs of the canonical value; test/vectors/ed25519-constants.ts derives them) ----
+
+/** d = -121665 / 121666 mod p, the curve constant of edwards25519 (RFC 8032 §5.1). */
+export const FE_D: usize = memory.data<i32>([
+  56195235, 13857412, 51736253, 6949390, 114729, 24766616, 60832955, 30306712, 48412415, 21499315,
+]);
+/** 2d mod p, for the addition formula's C = T1 * 2d * T2 (RFC 8032 §5.1.4). */
+export const FE_D2: usize = memory.data<i32>([
+  45281625, 27714825, 36363642, 13898781, 229458, 15978800, 54557047, 27058993, 29715967, 9444199,
+]);
+/** sqrt(-1) = 2^((p-1)/4) mod p, for point decoding (RFC 8032 §5.1.3 step 3). */
+export const FE_SQRT_M1: usize = memory.data<i32>([
+  34513072, 25610706, 9377949, 3500415, 12389472, 33281959, 41962654, 31548777, 326685, 11406482,
+]);
+
+// ---- Encoding (RFC 8032 §5.1.2: 255-bit little-endian y) ----
+
+// Limb i of the 255-bit little-endian number at s: bits [start, start + width). start % 8 + width
+// <= 32 for every limb, so one 32-bit load at byte start / 8 <= 28 covers it, inside the 32 bytes.
+@inline function bitsAt(s: usize, start: u32, width: u32): i32 {
+  return <i32>((load<u32>(s + (start >> 3)) >>> (start & 7)) & ((1 << width) - 1));
+}
+
+/**
+ * h = the 255-bit number at s32 (the top bit, the sign of x in a point encoding, is ignored).
+ * Like OpenSSL, values p..2^255-1 are not refused here; they reduce mod p in later arithmetic.
+ * Output limbs are non-negative and within their width (carried).
+ */
+export function fe_frombytes(h: usize, s32: usize): void {
+  store<i32>(h, bitsAt(s32, 0, 26), 0);
+  store<i32>(h, bitsAt(s32, 26, 25), 4);
+  store<i32>(h, bitsAt(s32, 51, 26), 8);
+  store<i32>(h, bitsAt(s32, 77, 25), 12);
+  store<i32>(h, bitsAt(s32, 102, 26), 16);
+  store<i32>(h, bitsAt(s32, 128, 25), 20);
+  store<i32>(h, bitsAt(s32, 153, 26), 24);
+  store<i32>(h, bitsAt(s32, 179, 25), 28);
+  store<i32>(h, bitsAt(s32, 204, 26), 32);
+  store<i32>(h, bitsAt(s32, 230, 25), 36);
+}
+
+// p as limbs, times two: 2p = 2 (2^26 - 19) + sum over i >= 1 of 2 (2^width_i - 1) 2^ceil(25.5 i).
+// Added to a carried element it makes every limb non-negative without changing the value mod p.
+@inline function twoPLimb(i: i32): i64 {
+  return i == 0 ? (<i64>(1 << 26) - 19) * 2 : (i & 1) != 0 ? (<i64>(1 << 25) - 1) * 2 : (<i64>(1 << 26) - 1) * 2;
+}
+
+/**
+ * s32 = the canonical 32-byte encoding of h (the unique value in [0, p)), any input within the
+ * fe_mul input bound. Steps: carry to the balanced bound; add 2p so every limb is non-negative;
+ * two floor-carry passes give a value in [0, 2^255); finally subtract p if the value is >= p.
+ */
+export function fe_tobytes(s32: usize, h: usize): void {
+  const t = feScratchToBytes;
+  fe_carry(t, h);
+  let h0 = limb(t, 0) + twoPLimb(0), h1 = limb(t, 1) + twoPLimb(1), h2 = limb(t, 2) + twoPLimb(2);
+  let h3 = limb(t, 3) + twoPLimb(3), h4 = limb(t, 4) + twoPLimb(4), h5 = limb(t, 5) + twoPLimb(5);
+  let h6 = limb(t, 6) + twoPLimb(6), h7 = limb(t, 7) + twoPLimb(7), h8 = limb(t, 8) + twoPLimb(8);
+  let h9 = limb(t, 9) + twoPLimb(9);
+  let c: i64;
+  for (let pass = 0; pass < 2; pass++) {
+    // All limbs non-negative, so the top carry c (<= 3 on the first pass, <= 1 on the second) is
+    // exactly floor(value / 2^255), folded back as 19 c since 2^255 = 19 mod p.
+    c = h0 >> 26; h1 += c; h0 -= c << 26;
+    c = h1 >> 25; h2 += c; h1 -= c << 25;
+    c = h2 >> 26; h3 += c; h2 -= c << 26;
+    c = h3 >> 25; h4 += c; h3 -= c << 25;
+    c = h4 >> 26; h5 += c; h4 -= c << 26;
+    c = h5 >> 25; h6 += c; h5 -= c << 25;
+    c = h6 >> 26; h7 += c; h6 -= c << 26;
+    c = h7 >> 25; h8 += c; h7 -= c << 25;
+    c = h8 >> 26; h9 += c; h8 -= c << 26;
+    c = h9 >> 25; h9 -= c << 25; h0 += c * 19;
+  }
+  // Now 0 <= value < 2^255. It is >= p exactly when value + 19 reaches 2^255.
+  let q = (h0 + 19) >> 26;
+  q = (h1 + q) >> 25; q = (h2 + q) >> 26; q = (h3 + q) >> 25; q = (h4 + q) >> 26;
+  q = (h5 + q) >> 25; q = (h6 + q) >> 26; q = (h7 + q) >> 25; q = (h8 + q) >> 26;
+  q = (h9 + q) >> 25;
+  // value - q p = value + 19 q - q 2^255: add 19 q, carry, and drop bit 255.
+  h0 += 19 * q;
+  c = h0 >> 26; h1 += c; h0 -= c << 26;
+  c = h1 >> 25; h2 += c; h1 -= c << 25;
+  c = h2 >> 26; h3 += c; h2 -= c << 26;
+  c = h3 >> 25; h4 += c; h3 -= c << 25;
+  c = h4 >> 26; h5 += c; h4 -= c << 26;
+  c = h5 >> 25; h6 += c; h5 -= c << 25;
+  c = h6 >> 26; h7 += c; h6 -= c << 26;
+  c = h7 >> 25; h8 += c; h7 -= c << 25;
+  c = h8 >> 26; h9 += c; h8 -= c << 26;
+  h9 &= (1 << 25) - 1;
+  // Pack the limbs at bit offsets 0, 26, 51, 77, 102, 128, 153, 179, 204, 230.
+  store<u32>(s32, <u32>(h0 | (h1 << 26)), 0);
+  store<u32>(s32, <u32>((h1 >> 6) | (h2 << 19)), 4);
+  store<u32>(s32, <u32>((h2 >> 13) | (h3 << 13)), 8);
+  store<u32>(s32, <u32>((h3 >> 19) | (h4 << 6)), 12);
+  store<u32>(s32, <u32>(h5 | (h6 << 25)), 16);
+  store<u32>(s32, <u32>((h6 >> 7) | (h7 << 19)), 20);
+  store<u32>(s32, <u32>((h7 >> 13) | (h8 << 12)), 24);
+  store<u32>(s32, <u32>((h8 >> 20) | (h9 << 6)), 28);
+}
+
+const feScratchToBytes: usize = memory.data(<i32>FE_BYTES, 8);
+const bytesScratch: usize = memory.data(32, 8);
+
+/** 1 if f mod p is odd — the "sign" of x in RFC 8032 §5.1.2 — else 0. */
+export function fe_isnegative(f: usize): i32 {
+  fe_tobytes(bytesScratch, f);
+  return load<u8>(bytesScratch) & 1;
+}
+
+/** 1 if f = 0 mod p, else 0. */
+export function fe_iszero(f: usize): i32 {
+  fe_tobytes(bytesScratch, f);
+  return i32(load<u64>(bytesScratch, 0) == 0 && load<u64>(bytesScratch, 8) == 0 &&
+             load<u64>(bytesScratch, 16) == 0 && load<u64>(bytesScratch, 24) == 0);
+}
+
+// ---- Powers (fixed addition chains; 254 squarings and 11 or 12 multiplications) ----
+
+const powT0: usize = memory.data(<i32>FE_BYTES, 8);
+const powT1: usize = memory.data(<i32>FE_BYTES, 8);
+const powT2: usize = memory.data(<i32>FE_BYTES, 8);
+const powT3: usize = memory.data(<i32>FE_BYTES, 8);
+
+// Leaves z^(2^250 - 1) in powT0 and z^11 in powT1; the two exponents below end from there.
+function pow2250minus1(z: usize): void {
+  const t0 = powT0, t1 = powT1, t2 = powT2, t3 = powT3;
+  fe_sq(t0, z); //                       z^2
+  fe_sqn(t1, t0, 2); //                  z^8
+  fe_mul(t1, t1, z); //                  z^9
+  fe_mul(t0, t0, t1); //                 z^11
+  fe_sq(t2, t0); //                      z^22
+  fe_mul(t2, t2, t1); //                 z^31 = z^(2^5 - 1)
+  fe_copy(t1, t0); //                    keep z^11
+  fe_sqn(t0, t2, 5);
+  fe_mul(t0, t0, t2); //                 z^(2^10 - 1)
+  fe_sqn(t2, t0, 10);
+  fe_mul(t2, t2, t0); //                 z^(2^20 - 1)
+  fe_sqn(t3, t2, 20);
+  fe_mul(t3, t3, t2); //                 z^(2^40 - 1)
+  fe_sqn(t3, t3, 10);
+  fe_mul(t3, t3, t0); //                 z^(2^50 - 1)
+  fe_sqn(t2, t3, 50);
+  fe_mul(t2, t2, t3); //                 z^(2^100 - 1)
+  fe_sqn(t0, t2, 100);
+  fe_mul(t0, t0, t2); //                 z^(2^200 - 1)
+  fe_sqn(t0, t0, 50);
+  fe_mul(t0, t0, t3); //                 z^(2^250 - 1)
+}
+
+/** h = 1 / z = z^(p - 2) = z^(2^255 - 21) (0 maps to 0). */
+export function fe_invert(h: usize, z: usize): void {
+  pow2250minus1(z);
+  fe_sqn(powT0, powT0, 5); //            z^(2^255 - 32)
+  fe_mul(h, powT0, powT1); //            z^(2^255 - 21)
+}
+
+/** h = z^((p - 5) / 8) = z^(2^252 - 3), the square-root exponent of RFC 8032 §5.1.3 step 3. */
+export function fe_pow22523(h: usize, z: usize): void {
+  pow2250minus1(z);
+  fe_sqn(powT0, powT0, 2); //            z^(2^252 - 4)
+  fe_mul(h, powT0, z); //                z^(2^252 - 3)
+}

@@ -1,0 +1,142 @@
+// The edwards25519 group (RFC 8032 §5.1.4), in the representations Bernstein et al. use for
+// fast verification ("High-speed high-security signatures", ref10):
+//
+//   extended  (X : Y : Z : T)   x = X/Z, y = Y/Z, x y = T/Z              4 fe, 160 bytes
+//   projective (X : Y : Z)      the extended layout with T unused         (same layout)
+//   completed (E, F, G, H)      the result of an add or double before its
+//                               last multiplications: X = E F, Y = G H, Z = F G, T = E H
+//   cached    (Y+X, Y-X, 2Z, 2dT)  a point prepared to be added           4 fe, 160 bytes
+//   affine cached (y+x, y-x, 2dxy) the same with Z = 1, for the base table 3 fe, 120 bytes
+//
+// Adding a cached point costs 4 multiplications, an affine one 3; a doubling 4 squarings; turning
+// a completed point into projective 3 multiplications, into extended 4. Formulas are RFC 8032
+// §5.1.4's (from Hisil-Wong-Carter-Dawson 2008). Sums here stay within fe_mul's input bound
+// (four carried terms; see field.ts), as noted at each step.
+import {
+  FE_BYTES, FE_D2, fe_add, fe_sub, fe_mul, fe_sq, fe_sq2, fe_one, fe_zero, fe_copy,
+} from "./field";
+
+/** Bytes of an extended (or projective) point and of a cached point. */
+export const GE_BYTES: usize = 4 * FE_BYTES;
+/** Bytes of an affine cached point (the base-point table's entries). */
+export const GE_AFFINE_BYTES: usize = 3 * FE_BYTES;
+
+// Field offsets: extended X, Y, Z, T; completed E, F, G, H; cached Y+X, Y-X, 2Z, 2dT.
+const X: usize = 0, Y: usize = FE_BYTES, Z: usize = 2 * FE_BYTES, T: usize = 3 * FE_BYTES;
+const E: usize = 0, F: usize = FE_BYTES, G: usize = 2 * FE_BYTES, H: usize = 3 * FE_BYTES;
+const YPLUSX: usize = 0, YMINUSX: usize = FE_BYTES, Z2: usize = 2 * FE_BYTES, T2D: usize = 3 * FE_BYTES;
+
+const t0: usize = memory.data(<i32>FE_BYTES, 8);
+const t1: usize = memory.data(<i32>FE_BYTES, 8);
+const t2: usize = memory.data(<i32>FE_BYTES, 8);
+
+/** p = the neutral element (0 : 1 : 1 : 0). */
+export function ge_identity(p: usize): void {
+  fe_zero(p + X);
+  fe_one(p + Y);
+  fe_one(p + Z);
+  fe_zero(p + T);
+}
+
+/** Extended from completed: X = E F, Y = G H, Z = F G, T = E H. */
+export function ge_from_completed(p: usize, c: usize): void {
+  fe_mul(p + X, c + E, c + F);
+  fe_mul(p + Y, c + G, c + H);
+  fe_mul(p + Z, c + F, c + G);
+  fe_mul(p + T, c + E, c + H);
+}
+
+/** Projective from completed (T left stale): when the next step is a doubling, T is not needed. */
+export function ge_projective_from_completed(p: usize, c: usize): void {
+  fe_mul(p + X, c + E, c + F);
+  fe_mul(p + Y, c + G, c + H);
+  fe_mul(p + Z, c + F, c + G);
+}
+
+/**
+ * c = 2 p, from p's X, Y, Z only (RFC 8032 §5.1.4 doubling):
+ * A = X^2, B = Y^2, C = 2 Z^2, H = A + B, E = H - (X + Y)^2, G = A - B, F = C + G.
+ * Bounds: A, B, C carried; X + Y two terms; H, G two terms, E three, F three.
+ */
+export function ge_double(c: usize, p: usize): void {
+  const a = t0, b = t1, xy = t2;
+  fe_sq(a, p + X);
+  fe_sq(b, p + Y);
+  fe_sq2(c + F, p + Z); // C, kept in F's slot
+  fe_add(xy, p + X, p + Y);
+  fe_sq(xy, xy);
+  fe_add(c + H, a, b);
+  fe_sub(c + E, c + H, xy);
+  fe_sub(c + G, a, b);
+  fe_add(c + F, c + F, c + G);
+}
+
+/** q = p prepared for additions: (Y + X, Y - X, 2 Z, 2 d T). Bounds: two terms each. */
+export function ge_cache(q: usize, p: usize): void {
+  fe_add(q + YPLUSX, p + Y, p + X);
+  fe_sub(q + YMINUSX, p + Y, p + X);
+  fe_add(q + Z2, p + Z, p + Z);
+  fe_mul(q + T2D, p + T, FE_D2);
+}
+
+// The shared core of adding or subtracting a cached point: with
+// A = (Y1 - X1)(Y2 - X2), B = (Y1 + X1)(Y2 + X2), C = T1 2d T2, D = 2 Z1 Z2 (RFC 8032 §5.1.4):
+// E = B - A, H = B + A, and F = D - C, G = D + C. Subtracting -Q = (-x, y) swaps Y+X with Y-X
+// and negates T, which swaps the roles of F and G. All results two terms.
+@inline function finishAdd(c: usize, d: usize, subtract: bool): void {
+  // On entry: E holds A, H holds B, G holds C (each carried); d holds D.
+  fe_sub(c + F, c + H, c + E); //        B - A (parked in F)
+  fe_add(c + H, c + H, c + E); //        H = B + A
+  fe_copy(c + E, c + F); //              E = B - A
+  if (subtract) {
+    fe_add(c + F, d, c + G); //          F = D + C
+    fe_sub(c + G, d, c + G); //          G = D - C
+  } else {
+    fe_sub(c + F, d, c + G); //          F = D - C
+    fe_add(c + G, d, c + G); //          G = D + C
+  }
+}
+
+/** c = p + q, p extended, q cached. */
+export function ge_add_cached(c: usize, p: usize, q: usize): void {
+  fe_sub(t0, p + Y, p + X);
+  fe_mul(c + E, t0, q + YMINUSX); //     A
+  fe_add(t0, p + Y, p + X);
+  fe_mul(c + H, t0, q + YPLUSX); //      B
+  fe_mul(c + G, p + T, q + T2D); //      C
+  fe_mul(t1, p + Z, q + Z2); //          D
+  finishAdd(c, t1, false);
+}
+
+/** c = p - q, p extended, q cached. */
+export function ge_sub_cached(c: usize, p: usize, q: usize): void {
+  fe_sub(t0, p + Y, p + X);
+  fe_mul(c + E, t0, q + YPLUSX); //      A with -q
+  fe_add(t0, p + Y, p + X);
+  fe_mul(c + H, t0, q + YMINUSX); //     B with -q
+  fe_mul(c + G, p + T, q + T2D); //      C with q (the sign goes into finishAdd)
+  fe_mul(t1, p + Z, q + Z2); //          D
+  finishAdd(c, t1, true);
+}
+
+/** c = p + q, p extended, q affine cached (Z2 = 1, so D = 2 Z1 needs no multiplication). */
+export function ge_add_affine(c: usize, p: usize, q: usize): void {
+  fe_sub(t0, p + Y, p + X);
+  fe_mul(c + E, t0, q + YMINUSX);
+  fe_add(t0, p + Y, p + X);
+  fe_mul(c + H, t0, q + YPLUSX);
+  fe_mul(c + G, p + T, q + Z2); //       the affine entry's third field is 2dxy
+  fe_add(t1, p + Z, p + Z);
+  finishAdd(c, t1, false);
+}
+
+/** c = p - q, p extended, q affine cached. */
+export function ge_sub_affine(c: usize, p: usize, q: usize): void {
+  fe_sub(t0, p + Y, p + X);
+  fe_mul(c + E, t0, q + YPLUSX);
+  fe_add(t0, p + Y, p + X);
+  fe_mul(c + H, t0, q + YMINUSX);
+  fe_mul(c + G, p + T, q + Z2);
+  fe_add(t1, p + Z, p + Z);
+  finishAdd(c, t1, true);
+}
