@@ -130,3 +130,26 @@ describe("airlock bundle create, sign, inspect", () => {
     expectFailure(await airlock("bundle", "inspect", at("nothing.bin")), 2, /cannot read bundle file/);
   });
 });
+
+describe("airlock manifest create, inspect", () => {
+  it("records what a device holds after installing a bundle", async () => {
+    await ok("manifest", "create", "--bundle", at("b.bin"), "-o", at("m.bin"));
+    const report = JSON.parse((await ok("manifest", "inspect", "--json", at("m.bin"))).stdout) as { targetsVersion: number; hardwareId: string; targets: unknown[]; userManifestBytes: number | null };
+    expect(report).toEqual({
+      targetsVersion: 2,
+      hardwareId: "nrf52840",
+      targets: [
+        { name: "app", length: 5000, sha256: sha256(at("app-v2.bin")) },
+        { name: "net", length: 6, sha256: sha256(at("net.bin")) },
+      ],
+      userManifestBytes: null,
+    });
+    expect((await ok("manifest", "inspect", at("m.bin"))).stdout).toMatch(/^targets version 2, hardware nrf52840\n  app  5000 bytes/);
+  });
+
+  it("refuses a file that is not a manifest, and writes nothing for a bad bundle", async () => {
+    expectFailure(await airlock("manifest", "inspect", at("b.bin")), 2, /holds no "targets" metadata|not a valid Manifest/);
+    expectFailure(await airlock("manifest", "create", "--bundle", at("net.bin"), "-o", at("m2.bin")), 2, /net\.bin/);
+    expect(existsSync(at("m2.bin"))).toBe(false);
+  });
+});

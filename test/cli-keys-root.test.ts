@@ -169,7 +169,7 @@ describe("airlock root inspect", () => {
 });
 
 describe("--help", () => {
-  for (const verb of [[], ["keygen"], ["root"], ["root", "create"], ["root", "sign"], ["root", "inspect"], ["bundle"], ["bundle", "create"], ["bundle", "sign"], ["bundle", "inspect"], ["bundle", "personalize"]]) {
+  for (const verb of [[], ["keygen"], ["root"], ["root", "create"], ["root", "sign"], ["root", "inspect"], ["bundle"], ["bundle", "create"], ["bundle", "sign"], ["bundle", "inspect"], ["bundle", "personalize"], ["manifest", "create"], ["manifest", "inspect"]]) {
     it(`airlock ${verb.join(" ")} --help prints usage and exits 0`, async () => {
       const run = await airlock(...verb, "--help");
       expect(run.code).toBe(0);

@@ -38,6 +38,7 @@ beforeAll(async () => {
   await ok("bundle", "create", "-o", at("bundle.bin"), "--targets-version", "9", "--root", at("root.bin"), "--hardware", "rp2040-pico", `app=${at("app.bin")}`, `net=${at("net.bin")}`, `user_manifest=${at("manifest.json")}`);
   await ok("bundle", "sign", "--key", at("targets"), at("bundle.bin"));
   await ok("bundle", "personalize", "--remove", "net", "-o", at("personalized.bin"), at("bundle.bin"));
+  await ok("manifest", "create", "--bundle", at("bundle.bin"), "-o", at("manifest.bin"));
 });
 
 function expectRootMetadata(serialized: Buffer, version: number) {
@@ -121,4 +122,18 @@ describe("protoc decodes what the CLI writes", () => {
       }
     });
   }
+
+  it("manifest: the installed targets metadata field by field, and the user manifest bytes", () => {
+    const manifest = protocDecode("Manifest", readFileSync(at("manifest.bin")));
+    expect(Object.keys(manifest).sort()).toEqual(["targets_metadata", "user_manifest"]);
+    const entry = msg(manifest, "targets_metadata");
+    expect(bytes(entry, "key").toString()).toBe("targets");
+    const targets = msg(entry, "value");
+    expect(token(msg(targets, "common_metadata"), "version")).toBe("9");
+    expect(bytes(targets, "hardware_id").toString()).toBe("rp2040-pico");
+    const app = messages(targets, "target_files")[0]!;
+    expect(bytes(app, "file_name").toString()).toBe("app");
+    expect(bytes(msg(app, "hashes"), "hash").equals(sha256(readFileSync(at("app.bin"))))).toBe(true);
+    expect(bytes(manifest, "user_manifest").equals(readFileSync(at("manifest.json")))).toBe(true);
+  });
 });

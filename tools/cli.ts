@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { processIo, type CliIo } from "./cli-io.js";
 import { registerBundle } from "./commands/bundle.js";
 import { registerKeygen } from "./commands/keygen.js";
+import { registerManifest } from "./commands/manifest.js";
 import { registerRoot } from "./commands/root.js";
 import { AirlockError } from "./errors.js";
 
@@ -36,6 +37,7 @@ export function buildProgram(io: CliIo): Command {
   registerKeygen(program, io);
   registerRoot(program, io);
   registerBundle(program, io);
+  registerManifest(program, io);
   return program;
 }
 

@@ -1,0 +1,47 @@
+// Progress of a simulated update (transfer, verify, apply) as bars on a terminal, drawn with
+// cli-progress; nothing at all when stderr is not a terminal, so scripts and CI logs stay clean.
+import cliProgress from "cli-progress";
+import type { CliIo } from "./cli-io.js";
+
+export type UpdatePhase = "transfer" | "verify" | "apply";
+
+export interface ProgressReporter {
+  /** `done` of `total` units of `phase` are complete. */
+  update(phase: UpdatePhase, done: number, total: number): void;
+  /** Removes the bars' timers; call once, on success or failure. */
+  stop(): void;
+}
+
+const LABELS: Record<UpdatePhase, string> = { transfer: "transfer", verify: "verify  ", apply: "apply   " };
+
+const QUIET: ProgressReporter = { update() {}, stop() {} };
+
+/** Bars on the terminal if `io` is one, else a reporter that prints nothing. */
+export function progressFor(io: CliIo): ProgressReporter {
+  if (!io.isTTY || !io.progressStream) return QUIET;
+  const bars = new cliProgress.MultiBar(
+    {
+      stream: io.progressStream,
+      format: "{phase} [{bar}] {percentage}% | {value}/{total} bytes",
+      hideCursor: true,
+      clearOnComplete: false,
+      fps: 20,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = new Map<UpdatePhase, cliProgress.SingleBar>();
+  return {
+    update(phase, done, total) {
+      let bar = started.get(phase);
+      if (!bar) {
+        bar = bars.create(Math.max(total, 1), 0, { phase: LABELS[phase] });
+        started.set(phase, bar);
+      }
+      bar.setTotal(Math.max(total, 1));
+      bar.update(Math.min(done, total));
+    },
+    stop() {
+      bars.stop();
+    },
+  };
+}
