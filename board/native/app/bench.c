@@ -73,6 +73,42 @@ static void bench_hash(const hash_export_t *hash) {
   console_end_line();
 }
 
+// One verification of the bench vector through the test-surface export: the I/O window holds
+// [public key 32][signature 64][message]. Prints its cost and verdict, then the verdict on the
+// same input with one signature bit flipped (the host test expects OK, then a rejection).
+static void bench_ed25519(void) {
+  uint8_t *io = agent_io();
+  uint32_t message_len = bench_ed25519_message_len;
+  if (32 + 64 + message_len > agent_io_len()) fatal("bench", "Ed25519 vector larger than the I/O window");
+  memcpy(io, bench_ed25519_public_key, 32);
+  memcpy(io + 32, bench_ed25519_signature, 64);
+  memcpy(io + 96, bench_ed25519_message, message_len);
+
+  stack_paint();
+  uint32_t stack_before = stack_peak_bytes();
+  instruction_counter_start();
+  int32_t result = (int32_t)Z_agentZ_ed25519_verify(&agent, message_len);
+  uint32_t instructions = instruction_counter_stop();
+  uint32_t stack = stack_peak_bytes() - stack_before;
+  console_str("bench ed25519-verify message-bytes=");
+  console_u32(message_len);
+  console_str(" instructions=");
+  console_u32(instructions);
+  console_str(" stack=");
+  console_u32(stack);
+  console_str(" result=");
+  console_i32(result);
+  console_end_line();
+
+  memcpy(io, bench_ed25519_public_key, 32);
+  memcpy(io + 32, bench_ed25519_signature, 64);
+  io[32] ^= 0x01;  // a bit of R
+  memcpy(io + 96, bench_ed25519_message, message_len);
+  console_str("check ed25519-tampered result=");
+  console_i32((int32_t)Z_agentZ_ed25519_verify(&agent, message_len));
+  console_end_line();
+}
+
 int main(void) {
   console_str("board " BOARD_NAME);
   console_end_line();
@@ -85,6 +121,7 @@ int main(void) {
                                        Z_agentZ_sha512_final};
   bench_hash(&sha256);
   bench_hash(&sha512);
+  bench_ed25519();
 
   agent_power_off();
   console_str("bench done");

@@ -31,7 +31,9 @@ __attribute__((naked, noinline)) static void spin(uint32_t iterations) {
       "   bx lr\n");
 }
 
-static uint32_t measure_spin(uint32_t iterations) {
+// Not inlined: both loop lengths must run through the very same instructions around the loop,
+// with nothing of the caller's scheduled in between.
+__attribute__((noinline)) static uint32_t measure_spin(uint32_t iterations) {
   instruction_counter_start();
   spin(iterations);
   return instruction_counter_stop();
