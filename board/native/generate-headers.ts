@@ -10,7 +10,9 @@ import { join } from "node:path";
 import * as status from "../../assembly/status.js";
 import { loadBoard } from "../../host-sim/boards.js";
 import { encodeLayout } from "../../host-sim/layout.js";
+import { APP_TARGET } from "../../host-sim/boards.js";
 import { QEMU_MACHINES } from "./machines.js";
+import { demoFixtures } from "./fixtures.js";
 import { cBytes, cHeader } from "./c-source.js";
 
 function statusHeader(): string {
@@ -23,6 +25,9 @@ function statusHeader(): string {
 
 function layoutHeader(machine: string, boardName: string): string {
   const board = loadBoard(boardName);
+  const appIndex = board.partitions.targets.findIndex((t) => t.name === APP_TARGET);
+  const app = board.partitions.targets[appIndex];
+  if (!app) throw new Error(`board ${board.name} has no "${APP_TARGET}" target`);
   const runs = board.flash.sectors.map((r) => `{${r.size}u, ${r.count}u}`).join(", ");
   const body = [
     `#include "nor-emu.h"`,
@@ -31,6 +36,12 @@ function layoutHeader(machine: string, boardName: string): string {
     `static const nor_sector_run_t layout_sector_runs[] = {${runs}};`,
     `static const nor_geometry_t layout_geometry = {`,
     `    layout_sector_runs, ${board.flash.sectors.length}u, ${board.flash.writeUnit}u, ${board.flash.erasedValue}u};`,
+    ``,
+    `/** The "app" target: its index in the layout and its two slots (flash addresses). */`,
+    `#define LAYOUT_APP_TARGET ${appIndex}u`,
+    `#define LAYOUT_APP_SLOT_A ${app.slotA}u`,
+    `#define LAYOUT_APP_SLOT_B ${app.slotB}u`,
+    `#define LAYOUT_APP_SLOT_SIZE ${app.slotSize}u`,
     ``,
     `/** The layout descriptor passed to the agent's configure() at every power-on. */`,
     cBytes("layout_descriptor", encodeLayout(board)),
@@ -60,6 +71,18 @@ function benchVectorsHeader(): string {
   return cHeader("AIRLOCK_BENCH_VECTORS_H", "Ed25519 case for bench.c.", body);
 }
 
+/** The update demo's inputs for a machine (bundles bound to its board's hardware ID). */
+function fixturesHeader(machine: string, boardName: string): string {
+  const f = demoFixtures(loadBoard(boardName).hardwareId);
+  const body = [
+    cBytes("demo_root", f.root),
+    cBytes("demo_factory_image", f.factoryImage),
+    cBytes("demo_update_bundle", f.updateBundle),
+    cBytes("demo_bad_signature_bundle", f.badSignatureBundle),
+  ].join("\n");
+  return cHeader("AIRLOCK_FIXTURES_H", `Update demo inputs for ${machine} (board/native/fixtures.ts).`, body);
+}
+
 const outDir = process.argv[2];
 if (!outDir) {
   console.error("usage: tsx board/native/generate-headers.ts OUT_DIR");
@@ -71,4 +94,5 @@ writeFileSync(join(outDir, "bench-vectors.h"), benchVectorsHeader());
 for (const [machine, { layoutBoard }] of Object.entries(QEMU_MACHINES)) {
   mkdirSync(join(outDir, machine), { recursive: true });
   writeFileSync(join(outDir, machine, "layout.h"), layoutHeader(machine, layoutBoard));
+  writeFileSync(join(outDir, machine, "fixtures.h"), fixturesHeader(machine, layoutBoard));
 }

@@ -13,13 +13,9 @@ void agent_power_on(void) {
     Z_agent_init_module();  // registers function types: once per firmware run
     module_initialized = 1;
   }
-#if AGENT_IMPORTS_FLASH
+  // The imports receive &flash; they need the memory only once an export runs, after this.
   Z_agent_instantiate(&agent, &flash);
   flash.agent_memory = &agent.w2c_memory;
-#else
-  Z_agent_instantiate(&agent);
-  (void)flash;
-#endif
   // The window must lie inside the page; checked once here so agent_io() can be trusted.
   uint64_t end = (uint64_t)Z_agentZ_io_ptr(&agent) + Z_agentZ_io_len(&agent);
   if (end > agent.w2c_memory.size) fatal("agent", "io_ptr() + io_len() lies outside its memory");

@@ -1,0 +1,267 @@
+// The update demo: a device's life on a real (emulated) Cortex-M4, through the same ABI calls
+// the simulator makes. Each power-on configures the agent and boots it; what happens next
+// depends on how far the demo got, kept across resets in .noinit RAM like a bootloader's
+// "reboot reason" word:
+//
+//   factory:       flash blank -> provision the trusted root and the factory image (slot A),
+//                  boot, receive the update bundle in chunks, verify and apply with update_poll,
+//                  then reset the core
+//   after update:  boot (the new image, on trial), confirm, then receive a bundle whose
+//                  signature is bad: verification must fail, then reset again
+//   after reject:  boot: the confirmed new image still runs, nothing changed; done
+//
+// Every step prints one line ("step NAME result=CODE ..."), every record the agent reports
+// ("boot ...", "image ...", "status ..."), and the firmware's own SHA-256 of the running slot's
+// bytes ("flash ..."). The host test (test/board-qemu.test.ts) runs the same steps on the
+// simulator and requires the same lines.
+#include <string.h>
+
+#include "agent-instance.h"
+#include "airlock-status.h"
+#include "board.h"
+#include "console.h"
+#include "fatal.h"
+#include "fixtures.h"
+#include "flash-driver.h"
+#include "layout.h"
+#include "nor-emu.h"
+#include "reset.h"
+#include "stack.h"
+
+/** Bundle bytes per update_write: deliberately neither a write unit nor a sector multiple. */
+#define WRITE_CHUNK_BYTES 1000u
+/** Bytes hashed or copied per update_poll: what a main loop between watchdog kicks affords. */
+#define POLL_BUDGET_BYTES 4096u
+
+enum demo_phase { PHASE_FACTORY = 0, PHASE_AFTER_UPDATE = 1, PHASE_AFTER_REJECT = 2 };
+
+typedef struct {
+  uint32_t magic;
+  uint32_t phase;
+  uint32_t power_on;
+} demo_progress_t;
+
+#define DEMO_MAGIC 0x4f4d4544u /* "DEMO" */
+static demo_progress_t progress __attribute__((section(".noinit.demo")));
+
+// ---- printing ----
+
+static int32_t step(const char *name, int32_t result) {
+  console_str("step ");
+  console_str(name);
+  console_str(" result=");
+  console_i32(result);
+  console_end_line();
+  return result;
+}
+
+static uint32_t io_u32(uint32_t offset) {
+  uint32_t value;
+  memcpy(&value, agent_io() + offset, sizeof value);
+  return value;
+}
+
+static void print_status(void) {
+  int32_t rc = (int32_t)Z_agentZ_update_status(&agent);
+  if (rc != OK) {
+    step("update-status", rc);
+    return;
+  }
+  // Layout: assembly/update/service.ts, updateStatus.
+  console_str("status update state=");
+  console_u32(io_u32(0));
+  console_str(" result=");
+  console_u32(io_u32(4));
+  console_str(" progress=");
+  console_u32(io_u32(8));
+  console_str(" received=");
+  console_u32(io_u32(12));
+  console_str(" last-error=");
+  console_i32((int32_t)io_u32(16));
+  console_str(" total=");
+  console_u32(io_u32(20));
+  console_end_line();
+}
+
+/** SHA-256 of len bytes of flash at addr, through the agent's hash export and the I/O window. */
+static void hash_flash(uint32_t addr, uint32_t len, uint8_t digest[32]) {
+  uint8_t *io = agent_io();
+  uint32_t window = agent_io_len();
+  Z_agentZ_sha256_init(&agent);
+  for (uint32_t done = 0; done < len;) {
+    uint32_t n = len - done < window ? len - done : window;
+    if (flash_driver_read(addr + done, io, n) != OK) fatal("demo", "flash read of the running slot failed");
+    if ((int32_t)Z_agentZ_sha256_update(&agent, n) != OK) fatal("demo", "sha256_update refused a window");
+    done += n;
+  }
+  Z_agentZ_sha256_final(&agent);
+  memcpy(digest, io, 32);
+}
+
+static void print_boot_info(void) {
+  int32_t rc = (int32_t)Z_agentZ_boot_info(&agent);
+  if (rc != OK) {
+    step("boot-info", rc);
+    return;
+  }
+  // Layout: assembly/boot/info.ts. The app entry is the first (and only) target.
+  uint32_t slot = io_u32(0);
+  console_str("boot info slot=");
+  console_str(slot == 0 ? "a" : "b");
+  console_str(" trial=");
+  console_u32(io_u32(4));
+  console_str(" root-version=");
+  console_u32(io_u32(8));
+  console_str(" targets-version=");
+  console_u32(io_u32(12));
+  console_str(" pending=");
+  console_u32(io_u32(20));
+  console_end_line();
+
+  const uint32_t entry = 24 + LAYOUT_APP_TARGET * (32 + 40);
+  uint32_t present = io_u32(entry + 32);
+  uint32_t length = io_u32(entry + 36);
+  uint8_t manifest_hash[32];
+  memcpy(manifest_hash, agent_io() + entry + 40, 32);
+  console_str("image app present=");
+  console_u32(present);
+  console_str(" length=");
+  console_u32(length);
+  console_str(" sha256=");
+  console_hex(manifest_hash, 32);
+  console_end_line();
+
+  // What the slot really holds, hashed here from flash: the manifest must not just claim it.
+  uint8_t slot_hash[32];
+  hash_flash(slot == 0 ? LAYOUT_APP_SLOT_A : LAYOUT_APP_SLOT_B, length, slot_hash);
+  console_str("flash app sha256=");
+  console_hex(slot_hash, 32);
+  console_end_line();
+}
+
+// ---- the steps ----
+
+static void power_on(void) {
+  memcpy(agent_io(), layout_descriptor, layout_descriptor_len);
+  step("configure", (int32_t)Z_agentZ_configure(&agent, layout_descriptor_len));
+}
+
+static void provision_factory(void) {
+  uint8_t *io = agent_io();
+  int32_t rc = OK;
+  for (uint32_t offset = 0; offset < demo_factory_image_len && rc == OK; offset += WRITE_CHUNK_BYTES) {
+    uint32_t n = demo_factory_image_len - offset;
+    if (n > WRITE_CHUNK_BYTES) n = WRITE_CHUNK_BYTES;
+    memcpy(io, demo_factory_image + offset, n);
+    rc = (int32_t)Z_agentZ_provision_image(&agent, LAYOUT_APP_TARGET, offset, n);
+  }
+  step("provision-image", rc);
+
+  // Request layout: assembly/boot/provision.ts. No declared entries: the manifest is hashed
+  // from what provision_image wrote; targets version 0.
+  const uint32_t header = 12;
+  if (header + demo_root_len > agent_io_len()) fatal("demo", "root metadata larger than the I/O window");
+  memset(io, 0, header);
+  memcpy(io, &demo_root_len, 4);
+  memcpy(io + header, demo_root, demo_root_len);
+  step("provision", (int32_t)Z_agentZ_provision(&agent, header + demo_root_len));
+}
+
+static void boot(void) {
+  step("boot", (int32_t)Z_agentZ_boot(&agent));
+  print_boot_info();
+}
+
+static void transfer(const uint8_t *bundle, uint32_t len) {
+  step("update-start", (int32_t)Z_agentZ_update_start(&agent));
+  int32_t rc = OK;
+  for (uint32_t offset = 0; offset < len && rc == OK; offset += WRITE_CHUNK_BYTES) {
+    uint32_t n = len - offset < WRITE_CHUNK_BYTES ? len - offset : WRITE_CHUNK_BYTES;
+    memcpy(agent_io(), bundle + offset, n);
+    rc = (int32_t)Z_agentZ_update_write(&agent, offset, n);
+  }
+  step("update-write", rc);
+  step("update-set-transferred", (int32_t)Z_agentZ_update_set_transferred(&agent, len));
+}
+
+/** Runs update_poll until it stops asking to be called again; prints its final answer. */
+static void poll_until_idle(const char *name) {
+  int32_t rc;
+  do {
+    rc = (int32_t)Z_agentZ_update_poll(&agent, POLL_BUDGET_BYTES);
+  } while (rc == 1);
+  step(name, rc);
+}
+
+static void print_resources(void) {
+  console_str("resources flash-ops=");
+  console_u32(nor_emu_operations());
+  console_str(" emulation-pages=");
+  console_u32(nor_emu_pages_in_use());
+  console_str("/");
+  console_u32(nor_emu_pool_pages());
+  console_str(" stack-peak=");
+  console_u32(stack_peak_bytes());
+  console_end_line();
+}
+
+__attribute__((noreturn)) static void reboot(enum demo_phase next) {
+  print_resources();
+  progress.phase = next;
+  agent_power_off();
+  console_str("reset");
+  console_end_line();
+  system_reset();
+}
+
+int main(void) {
+  int flash_kept = nor_emu_power_on(&layout_geometry);
+  if (!flash_kept || progress.magic != DEMO_MAGIC) {
+    progress.magic = DEMO_MAGIC;
+    progress.phase = PHASE_FACTORY;
+    progress.power_on = 0;
+  }
+  progress.power_on++;
+  console_str("power-on " BOARD_NAME " layout=" LAYOUT_BOARD_NAME " count=");
+  console_u32(progress.power_on);
+  console_str(flash_kept ? " flash=kept" : " flash=blank");
+  console_end_line();
+
+  agent_power_on();
+  power_on();
+  switch (progress.phase) {
+    case PHASE_FACTORY:
+      provision_factory();
+      boot();
+      transfer(demo_update_bundle, demo_update_bundle_len);
+      step("update-verify", (int32_t)Z_agentZ_update_verify(&agent));
+      poll_until_idle("update-poll-verify");
+      print_status();
+      step("update-apply", (int32_t)Z_agentZ_update_apply(&agent));
+      poll_until_idle("update-poll-apply");
+      print_status();
+      reboot(PHASE_AFTER_UPDATE);
+
+    case PHASE_AFTER_UPDATE:
+      boot();
+      print_status();
+      step("confirm", (int32_t)Z_agentZ_confirm(&agent));
+      print_boot_info();
+      step("update-reset", (int32_t)Z_agentZ_update_reset(&agent));
+      transfer(demo_bad_signature_bundle, demo_bad_signature_bundle_len);
+      step("update-verify", (int32_t)Z_agentZ_update_verify(&agent));
+      poll_until_idle("update-poll-verify");
+      print_status();
+      reboot(PHASE_AFTER_REJECT);
+
+    case PHASE_AFTER_REJECT:
+      boot();
+      print_status();
+      print_resources();
+      agent_power_off();
+      console_str("demo done");
+      console_end_line();
+      return 0;
+  }
+  fatal("demo", "unknown phase in .noinit: RAM corrupted across reset");
+}
