@@ -8,6 +8,16 @@ import {
   ED25519_VERIFY_CTX_BYTES, ed25519Verify, ed25519VerifyInit, ed25519VerifyUpdate, ed25519VerifyFinal,
 } from "./crypto/ed25519";
 
+import { configureLayout } from "./store/layout";
+import { storeConfigure, storeMount } from "./store/records";
+import { bootDevice, confirmImage, requireBooted } from "./boot/boot";
+import { writeBootInfo } from "./boot/info";
+import { provisionImage, provision as provisionDevice } from "./boot/provision";
+import {
+  updateStart, updateWrite, updateSetTransferred, updateVerify, updateApply, updateAbort, updateReset,
+  updateStatus, updatePoll,
+} from "./update/service";
+
 // The I/O window: the host writes inputs here and reads outputs from here.
 const ioWindow: usize = memory.data(IO_WINDOW_BYTES, 16);
 
@@ -93,3 +103,93 @@ export function ed25519_verify_final(): i32 {
 
 
 // ---- update agent ----
+// Every function returns 0 (OK) or a negative code from status.ts unless it says otherwise.
+// Order at power-on: configure(len) with the layout descriptor, then boot(), then anything else.
+
+/** Reads and validates the layout descriptor (len bytes in the I/O window), mounts the store. */
+export function configure(len: u32): i32 {
+  if (len > <u32>IO_WINDOW_BYTES) return ERR_IO_RANGE;
+  let rc = configureLayout(ioWindow, len);
+  if (rc != OK) return rc;
+  rc = storeConfigure();
+  if (rc != OK) return rc;
+  return storeMount();
+}
+
+/** Settles trial/revert and picks the slot: returns 0 (A) or 1 (B), or a negative code. */
+export function boot(): i32 {
+  return bootDevice();
+}
+
+/** The running image is healthy: ends its trial (no-op when not on trial). */
+export function confirm(): i32 {
+  return confirmImage();
+}
+
+/** Writes the boot info record into the I/O window (layout in boot/info.ts). */
+export function boot_info(): i32 {
+  const rc = requireBooted();
+  if (rc != OK) return rc;
+  return writeBootInfo(ioWindow);
+}
+
+/** Factory: len bytes of the window at `offset` of target's slot A image (boot/provision.ts). */
+export function provision_image(target: u32, offset: u32, len: u32): i32 {
+  return provisionImage(ioWindow, target, offset, len);
+}
+
+/** Factory: the provisioning request (len bytes in the window): trusted root + manifest. */
+export function provision(len: u32): i32 {
+  if (len > <u32>IO_WINDOW_BYTES) return ERR_IO_RANGE;
+  return provisionDevice(ioWindow, len);
+}
+
+export function update_start(): i32 {
+  const rc = requireBooted();
+  return rc != OK ? rc : updateStart();
+}
+
+/** Appends len bytes from the window at bundle offset `offset` (= bytes received so far). */
+export function update_write(offset: u32, len: u32): i32 {
+  const rc = requireBooted();
+  return rc != OK ? rc : updateWrite(ioWindow, offset, len);
+}
+
+export function update_set_transferred(total: u32): i32 {
+  const rc = requireBooted();
+  return rc != OK ? rc : updateSetTransferred(total);
+}
+
+/** Starts verification; update_poll advances it. */
+export function update_verify(): i32 {
+  const rc = requireBooted();
+  return rc != OK ? rc : updateVerify();
+}
+
+/** Starts installing (verifying first if needed); update_poll advances it. */
+export function update_apply(): i32 {
+  const rc = requireBooted();
+  return rc != OK ? rc : updateApply();
+}
+
+export function update_abort(): i32 {
+  const rc = requireBooted();
+  return rc != OK ? rc : updateAbort();
+}
+
+export function update_reset(): i32 {
+  const rc = requireBooted();
+  return rc != OK ? rc : updateReset();
+}
+
+/** Writes the 32-byte status record into the window (layout in update/service.ts). */
+export function update_status(): i32 {
+  const rc = requireBooted();
+  return rc != OK ? rc : updateStatus(ioWindow);
+}
+
+/** Hashes or copies at most `budget` bytes. Returns 1 = call again, 0 = idle, < 0 = failed. */
+export function update_poll(budget: u32): i32 {
+  const rc = requireBooted();
+  return rc != OK ? rc : updatePoll(budget);
+}

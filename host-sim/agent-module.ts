@@ -28,6 +28,28 @@ export interface AgentExports {
   /** Window: the next len message bytes. */
   ed25519_verify_update(len: number): number;
   ed25519_verify_final(): number;
+
+  // update agent (assembly/index.ts "update agent"): 0 = OK, negative = a code in status.ts
+  /** Layout descriptor (len bytes in the window); also mounts the record store. */
+  configure(len: number): number;
+  /** Returns the slot to run (0 = A, 1 = B) or a negative code. */
+  boot(): number;
+  confirm(): number;
+  /** Boot info record into the window (boot/info.ts). */
+  boot_info(): number;
+  provision_image(target: number, offset: number, len: number): number;
+  provision(len: number): number;
+  update_start(): number;
+  update_write(offset: number, len: number): number;
+  update_set_transferred(total: number): number;
+  update_verify(): number;
+  update_apply(): number;
+  update_abort(): number;
+  update_reset(): number;
+  /** 32-byte status record into the window (update/service.ts). */
+  update_status(): number;
+  /** 1 = call again, 0 = idle, negative = the update failed with that code. */
+  update_poll(budget: number): number;
 }
 
 export interface AgentInstance {

@@ -70,3 +70,9 @@ export async function loadAgent(): Promise<AgentCrypto> {
     },
   };
 }
+
+// The simulated device lifecycle (provision, power-on, update, confirm) and the agent's codes.
+export { SimDevice, AgentError, UPDATE_STATES, UPDATE_RESULTS, STATE, RESULT } from "./device.js";
+export type { BootInfo, UpdateOutcome, UpdateStatus, UpdateOptions, UpdatePhase, DeclaredImage, Slot } from "./device.js";
+export { statusInfo, statusName, STATUS_CODES } from "./status.js";
+export type { StatusInfo } from "./status.js";

@@ -1,0 +1,47 @@
+// Power-on: rebuild everything from flash, settle the trial, pick the slot.
+//
+// Trial boot: the switch record says (active = new slot, trial, not yet tried). The first boot()
+// after it records "tried" and runs the new slot. If the device comes up again without confirm()
+// having ended the trial, the new image failed to prove itself: boot() reverts to the other
+// slot - whose image and manifest are untouched, because updates are refused during a trial.
+// Each of these decisions is one boot-control record write: a power cut leaves it done or not.
+import { OK, ERR_NOT_PROVISIONED, ERR_NOT_BOOTED, ERR_TRIAL_NOT_BOOTED } from "../status";
+import { requireConfigured } from "../store/layout";
+import { RECORD_ROOT, recordAddress } from "../store/records";
+import { activeSlot, onTrial, trialTried, controlLoad, controlSave } from "../store/control";
+import { serviceRestore } from "../update/service";
+
+export let booted = false;
+export let runningSlot: u32 = 0;
+
+export function bootDevice(): i32 {
+  let rc = requireConfigured();
+  if (rc != OK) return rc;
+  if (booted) return <i32>runningSlot; // one decision per power-on
+  if (recordAddress(RECORD_ROOT) == 0) return ERR_NOT_PROVISIONED;
+  rc = controlLoad();
+  if (rc != OK) return rc;
+  if (onTrial && trialTried) {
+    rc = controlSave(activeSlot == 0 ? 1 : 0, false, false);
+  } else if (onTrial) {
+    rc = controlSave(activeSlot, true, true);
+  }
+  if (rc != OK) return rc;
+  rc = serviceRestore();
+  if (rc != OK) return rc;
+  runningSlot = activeSlot;
+  booted = true;
+  return <i32>runningSlot;
+}
+
+/** The running image declares itself healthy: a trial becomes the confirmed image. */
+export function confirmImage(): i32 {
+  if (!booted) return ERR_NOT_BOOTED;
+  if (!onTrial) return OK;
+  if (activeSlot != runningSlot || !trialTried) return ERR_TRIAL_NOT_BOOTED;
+  return controlSave(activeSlot, false, false);
+}
+
+export function requireBooted(): i32 {
+  return booted ? OK : ERR_NOT_BOOTED;
+}

@@ -1,0 +1,61 @@
+// The flash port: the three operations the firmware provides (module "flash"), with a small read
+// cache for the byte-at-a-time protobuf reader. Every program and erase drops the cache, so a
+// read never returns bytes older than the flash.
+import { OK, ERR_FLASH_OUT_OF_RANGE } from "../status";
+
+@external("flash", "read")
+declare function portRead(addr: u32, dst: usize, len: u32): i32;
+@external("flash", "program")
+declare function portProgram(addr: u32, src: usize, len: u32): i32;
+@external("flash", "erase")
+declare function portErase(addr: u32, len: u32): i32;
+
+const CACHE_BYTES: u32 = 64;
+const cache: usize = memory.data(CACHE_BYTES);
+let cacheAddr: u32 = 0;
+let cacheLen: u32 = 0;
+/** Error of the last failed cached read (readByte has no room for it). */
+export let flashFault: i32 = OK;
+
+export function flashRead(addr: u32, dst: usize, len: u32): i32 {
+  if (len == 0) return OK;
+  return portRead(addr, dst, len);
+}
+
+export function flashProgram(addr: u32, src: usize, len: u32): i32 {
+  cacheLen = 0;
+  return portProgram(addr, src, len);
+}
+
+export function flashErase(addr: u32, len: u32): i32 {
+  cacheLen = 0;
+  return portErase(addr, len);
+}
+
+/**
+ * One byte at addr through the cache. On a port error returns 0 and sets flashFault; callers
+ * that parse check flashFault once at the end of their window (see proto/source.ts).
+ */
+export function flashByte(addr: u32): u8 {
+  if (addr - cacheAddr < cacheLen) return load<u8>(cache + (addr - cacheAddr));
+  let rc = portRead(addr, cache, CACHE_BYTES);
+  if (rc != OK) {
+    // Near the end of the part a full line may not exist: fall back to the single byte.
+    rc = portRead(addr, cache, 1);
+    if (rc != OK) {
+      cacheLen = 0;
+      flashFault = rc < 0 ? rc : ERR_FLASH_OUT_OF_RANGE;
+      return 0;
+    }
+    cacheAddr = addr;
+    cacheLen = 1;
+    return load<u8>(cache);
+  }
+  cacheAddr = addr;
+  cacheLen = CACHE_BYTES;
+  return load<u8>(cache);
+}
+
+export function clearFlashFault(): void {
+  flashFault = OK;
+}

@@ -1,0 +1,134 @@
+// Installing a verified bundle into the inactive slot, as steps that update_poll() advances:
+//   for each target: copy the image into the inactive slot (the payload from staging; a target
+//   personalized out of the bundle, or not listed at all, is carried over from the active slot),
+//   then read the slot back and check its SHA-256 - only then is it bootable;
+//   then the inactive slot's manifest record; then the switch: ONE boot-control record write
+//   (active = the new slot, on trial). Until the switch the device boots exactly what it did.
+import { OK, ERR_SLOT_VERIFY } from "../status";
+import { scratch, SCRATCH_BYTES } from "../store/scratch";
+import { MAX_TARGETS } from "../limits";
+import { flashRead } from "../store/flash";
+import { targetCount, slotAddress } from "../store/layout";
+import { activeSlot, controlSave } from "../store/control";
+import {
+  MANIFEST_CURRENT, MANIFEST_NEXT, manifestLoad, manifestClear, manifestSet, manifestCopyEntry,
+  manifestHas, manifestLength, manifestHash, manifestSave,
+} from "../store/manifest";
+import { targetsVersion, targetListed, targetLength, targetHash } from "../tuf/targets";
+import { payloadAddress } from "./bundle";
+import { payloadInstalled } from "./verify";
+import { writerBegin, writerAppend, writerFlush } from "./writer";
+import { SHA256_CTX_BYTES, sha256Init, sha256Update, sha256Final } from "../crypto/sha256";
+
+const STEP_COPY: u32 = 0;
+const STEP_CHECK: u32 = 1;
+const STEP_MANIFEST: u32 = 2;
+const STEP_SWITCH: u32 = 3;
+const STEP_DONE: u32 = 4;
+
+const CHUNK_BYTES: u32 = SCRATCH_BYTES;
+const chunk: usize = scratch;
+const hashCtx: usize = memory.data(SHA256_CTX_BYTES, 8);
+const digest: usize = memory.data(32);
+const sourceAddr: usize = memory.data(MAX_TARGETS * 4);
+
+let step: u32 = STEP_DONE;
+let target: u32 = 0;
+let done: u32 = 0;
+let newSlot: u32 = 0;
+export let installTotal: u32 = 0; // bytes to copy (each is also read back)
+export let installDone: u32 = 0;
+
+/** Plans the install: the next manifest and where each target's image comes from. */
+export function installBegin(): i32 {
+  newSlot = activeSlot == 0 ? 1 : 0;
+  const rc = manifestLoad(MANIFEST_CURRENT, activeSlot);
+  if (rc != OK) return rc;
+  manifestClear(MANIFEST_NEXT, targetsVersion);
+  installTotal = 0;
+  installDone = 0;
+  for (let t: u32 = 0; t < targetCount; t++) {
+    if (payloadInstalled(t)) {
+      manifestSet(MANIFEST_NEXT, t, targetLength(t), targetHash(t));
+      store<u32>(sourceAddr + t * 4, payloadAddress(t));
+    } else if (targetListed(t) || manifestHas(MANIFEST_CURRENT, t)) {
+      // Verified equal to the manifest (personalized out) or untouched by this bundle.
+      manifestCopyEntry(MANIFEST_CURRENT, MANIFEST_NEXT, t);
+      store<u32>(sourceAddr + t * 4, slotAddress(t, activeSlot));
+    } else {
+      continue;
+    }
+    installTotal += manifestLength(MANIFEST_NEXT, t);
+  }
+  step = STEP_COPY;
+  target = 0;
+  done = 0;
+  return OK;
+}
+
+function nextTarget(): void {
+  target++;
+  done = 0;
+  step = STEP_COPY;
+}
+
+/** Advances the install. 1 = call again, OK = switched, negative = failed (nothing switched). */
+export function installStep(budget: u32): i32 {
+  let left = budget;
+  while (step == STEP_COPY || step == STEP_CHECK) {
+    if (target >= targetCount) {
+      step = STEP_MANIFEST;
+      break;
+    }
+    if (!manifestHas(MANIFEST_NEXT, target)) {
+      nextTarget();
+      continue;
+    }
+    const len = manifestLength(MANIFEST_NEXT, target);
+    const dest = slotAddress(target, newSlot);
+    if (step == STEP_COPY) {
+      if (done == 0) writerBegin(dest, 0);
+      while (done < len) {
+        if (left == 0) return 1;
+        const n = min(min(CHUNK_BYTES, len - done), left);
+        let rc = flashRead(load<u32>(sourceAddr + target * 4) + done, chunk, n);
+        if (rc != OK) return rc;
+        rc = writerAppend(chunk, n);
+        if (rc != OK) return rc;
+        done += n;
+        installDone += n;
+        left -= n;
+      }
+      const rc = writerFlush();
+      if (rc != OK) return rc;
+      step = STEP_CHECK;
+      done = 0;
+      sha256Init(hashCtx);
+    }
+    // Read the slot back: it becomes bootable only if it hashes to what the metadata signed.
+    while (done < len) {
+      if (left == 0) return 1;
+      const n = min(min(CHUNK_BYTES, len - done), left);
+      const rc = flashRead(dest + done, chunk, n);
+      if (rc != OK) return rc;
+      sha256Update(hashCtx, chunk, n);
+      done += n;
+      installDone += n;
+      left -= n;
+    }
+    sha256Final(hashCtx, digest);
+    if (memory.compare(digest, manifestHash(MANIFEST_NEXT, target), 32) != 0) return ERR_SLOT_VERIFY;
+    nextTarget();
+  }
+  if (step == STEP_MANIFEST) {
+    const rc = manifestSave(MANIFEST_NEXT, newSlot);
+    if (rc != OK) return rc;
+    step = STEP_SWITCH;
+  }
+  if (step == STEP_SWITCH) {
+    const rc = controlSave(newSlot, true, false);
+    if (rc != OK) return rc;
+    step = STEP_DONE;
+  }
+  return OK;
+}
