@@ -5,8 +5,9 @@
 //
 //   npx tsx board/native/generate-headers.ts OUT_DIR
 import { createPrivateKey, createPublicKey, sign } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import * as status from "../../assembly/status.js";
 import { loadBoard } from "../../host-sim/boards.js";
 import { encodeLayout } from "../../host-sim/layout.js";
@@ -57,12 +58,17 @@ const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "he
  * 64-byte message, the size of a short metadata digest-and-header. The host test checks the
  * firmware's verdicts on it and on a copy with one signature bit flipped.
  */
-function benchVectorsHeader(): string {
+export function benchEd25519Vector(): { publicKey: Uint8Array; signature: Uint8Array; message: Uint8Array } {
   const seed = Buffer.alloc(32, 0x5a);
   const key = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" });
-  const publicKey = createPublicKey(key).export({ format: "der", type: "spki" }).subarray(-32);
+  const publicKey = new Uint8Array(createPublicKey(key).export({ format: "der", type: "spki" }).subarray(-32));
   const message = Uint8Array.from({ length: 64 }, (_, i) => (i * 7 + 3) & 0xff);
-  const signature = sign(null, message, key);
+  const signature = new Uint8Array(sign(null, message, key));
+  return { publicKey, signature, message };
+}
+
+function benchVectorsHeader(): string {
+  const { publicKey, signature, message } = benchEd25519Vector();
   const body = [
     cBytes("bench_ed25519_public_key", publicKey),
     cBytes("bench_ed25519_signature", signature),
@@ -83,16 +89,29 @@ function fixturesHeader(machine: string, boardName: string): string {
   return cHeader("AIRLOCK_FIXTURES_H", `Update demo inputs for ${machine} (board/native/fixtures.ts).`, body);
 }
 
-const outDir = process.argv[2];
-if (!outDir) {
-  console.error("usage: tsx board/native/generate-headers.ts OUT_DIR");
-  process.exit(2);
+/** Writes a file only when its content changes, so make rebuilds only what depends on it. */
+function writeIfChanged(path: string, content: string): void {
+  if (existsSync(path) && readFileSync(path, "utf8") === content) return;
+  writeFileSync(path, content);
 }
-mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, "airlock-status.h"), statusHeader());
-writeFileSync(join(outDir, "bench-vectors.h"), benchVectorsHeader());
-for (const [machine, { layoutBoard }] of Object.entries(QEMU_MACHINES)) {
-  mkdirSync(join(outDir, machine), { recursive: true });
-  writeFileSync(join(outDir, machine, "layout.h"), layoutHeader(machine, layoutBoard));
-  writeFileSync(join(outDir, machine, "fixtures.h"), fixturesHeader(machine, layoutBoard));
+
+/** Writes every generated header under outDir (build/board/generated). */
+export function generateHeaders(outDir: string): void {
+  mkdirSync(outDir, { recursive: true });
+  writeIfChanged(join(outDir, "airlock-status.h"), statusHeader());
+  writeIfChanged(join(outDir, "bench-vectors.h"), benchVectorsHeader());
+  for (const [machine, { layoutBoard }] of Object.entries(QEMU_MACHINES)) {
+    mkdirSync(join(outDir, machine), { recursive: true });
+    writeIfChanged(join(outDir, machine, "layout.h"), layoutHeader(machine, layoutBoard));
+    writeIfChanged(join(outDir, machine, "fixtures.h"), fixturesHeader(machine, layoutBoard));
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const outDir = process.argv[2];
+  if (!outDir) {
+    console.error("usage: tsx board/native/generate-headers.ts OUT_DIR");
+    process.exit(2);
+  }
+  generateHeaders(outDir);
 }

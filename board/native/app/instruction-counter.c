@@ -51,7 +51,7 @@ void instruction_counter_calibrate(void) {
   uint32_t short_count = measure_spin(short_loop);
   uint32_t long_count = measure_spin(long_loop);
   uint32_t expected = 2 * (long_loop - short_loop);
-  console_str("icount-calibration loop-iterations=");
+  console_str("icount calibration loop-iterations=");
   console_u32(long_loop - short_loop);
   console_str(" expected=");
   console_u32(expected);
