@@ -18,6 +18,7 @@ const TABLE: Array<[number, string, string]> = [
   [-10, "ERR_SIGNATURE_INVALID", "the Ed25519 signature does not verify; sign the exact bytes with the matching private key"],
   [-11, "ERR_SIGNATURE_MALLEABLE", "the Ed25519 signature's S is not below the group order; re-sign with a conforming signer"],
   [-12, "ERR_PUBLIC_KEY_INVALID", "the public key is not a point on Ed25519; check the key file is an Ed25519 public key"],
+  [-13, "ERR_VERIFY_NOT_STARTED", "an Ed25519 update/final came without a successful init; call ed25519_verify_init first (a host bug)"],
   // Layout descriptor
   [-20, "ERR_NOT_CONFIGURED", "the agent was called before a successful configure() at this power-on; pass the board's layout descriptor first"],
   [-21, "ERR_LAYOUT_LENGTH", "the layout descriptor's length disagrees with its counts (or exceeds the I/O window); regenerate it from the board file"],
