@@ -127,13 +127,16 @@ export class SimDevice {
     return this.instance.memory.buffer.byteLength;
   }
 
-  /** Runs fn against the agent; any exception (a power cut) leaves the device powered off. */
+  /**
+   * Runs fn against the agent. A refusal (AgentError) leaves the instance usable; any other
+   * exception (a power cut unwinding the WASM call) leaves the device powered off.
+   */
   private guard<T>(fn: (agent: AgentInstance) => T): T {
     const agent = this.instance;
     try {
       return fn(agent);
     } catch (e) {
-      this.agent = undefined;
+      if (!(e instanceof AgentError)) this.agent = undefined;
       throw e;
     }
   }
