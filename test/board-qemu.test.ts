@@ -1,13 +1,14 @@
 // The agent translated to C (wasm2c), built for a Cortex-M4 and run on two QEMU boards: the
-// update demo must print exactly what the simulator prints for the same bundles and the same
-// calls (results, records, image hashes, flash operation counts), at -O2 and at -Os; the bench
-// must compute the right digests and verdicts, and count the same instructions on both boards.
+// update demo must report exactly what the simulator's SimDevice returns for the same bundles
+// (boot records, image hashes, update outcomes and status records, flash operation counts), at
+// -O2 and at -Os; the bench must compute the right digests and verdicts, and count the same
+// instructions on both boards.
 import { beforeAll, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { buildFirmware, firmwarePath, OPT_LEVELS } from "../board/native/build.js";
 import { runFirmware } from "../board/native/qemu.js";
 import { QEMU_MACHINES } from "../board/native/machines.js";
-import { simulateDemo } from "../board/native/simulate-demo.js";
+import { comparableFirmwareLines, simulateDemo } from "../board/native/simulate-demo.js";
 import { benchEd25519Vector } from "../board/native/generate-headers.js";
 import { demoFixtures } from "../board/native/fixtures.js";
 import { findLine, numberField, parseLine } from "../board/native/output.js";
@@ -18,35 +19,29 @@ import { OK } from "../assembly/status.js";
 const MACHINES = Object.keys(QEMU_MACHINES);
 const sha256Hex = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
 
-/**
- * The firmware's lines with what only a board can know left out: its stack and the emulation's
- * RAM pages ("resources" keeps the flash operation count, which the simulator counts too).
- */
-function comparable(lines: string[]): string[] {
-  return lines.map((line) => line.replace(/^(resources flash-ops=\d+).*$/, "$1"));
-}
-
 beforeAll(() => {
   buildFirmware();
 }, 180_000);
 
 describe.each(MACHINES)("update demo on QEMU %s", (machine) => {
-  it.each(OPT_LEVELS)("prints at -%s exactly what the simulator prints for the same bundles", async (opt) => {
+  it.each(OPT_LEVELS)("reports at -%s exactly what SimDevice returns for the same bundles", async (opt) => {
     const run = runFirmware(machine, firmwarePath(machine, opt, "update-demo"));
     expect(run.exitCode, run.lines.join("\n") + run.stderr).toBe(0);
-    expect(comparable(run.lines)).toEqual(await simulateDemo(machine));
+    expect(comparableFirmwareLines(run.lines)).toEqual(await simulateDemo(machine));
   });
 
   it("updates to the bundle's image, boots it on trial, and a bad signature changes nothing", () => {
     const run = runFirmware(machine, firmwarePath(machine, "O2", "update-demo"));
     const fixtures = demoFixtures(loadBoard(QEMU_MACHINES[machine]!.layoutBoard).hardwareId);
     const phases = run.lines.join("\n").split("\nreset\n").map((p) => p.split("\n"));
-    expect(phases).toHaveLength(3);
-    const [factory, afterUpdate, afterReject] = phases as [string[], string[], string[]];
+    expect(phases).toHaveLength(4);
+    const [factory, firstBoot, afterUpdate, afterReject] = phases as [string[], string[], string[], string[]];
 
-    // Factory image in slot A, then the update staged, verified and installed.
-    expect(factory).toContain(`image app present=1 length=${fixtures.factoryImage.length} sha256=${sha256Hex(fixtures.factoryImage)}`);
-    expect(factory).toContain("step update-poll-apply result=0");
+    // Provisioned at the factory; the factory image runs from slot A; the update is installed.
+    expect(factory).toContain("step provision result=0");
+    expect(firstBoot).toContain(`image app present=1 length=${fixtures.factoryImage.length} sha256=${sha256Hex(fixtures.factoryImage)}`);
+    expect(firstBoot).toContain(`flash app sha256=${sha256Hex(fixtures.factoryImage)}`);
+    expect(firstBoot).toContain("outcome update ok=1 state=7 result=1 error=0");
     // After the reset: slot B, on trial, holding exactly the new image; confirm ends the trial.
     expect(afterUpdate).toContain("step boot result=1");
     expect(afterUpdate).toContain("boot info slot=b trial=1 root-version=1 targets-version=2 pending=0");
@@ -54,11 +49,13 @@ describe.each(MACHINES)("update demo on QEMU %s", (machine) => {
     expect(afterUpdate).toContain("step confirm result=0");
     expect(afterUpdate).toContain("boot info slot=b trial=0 root-version=1 targets-version=2 pending=0");
     // The bad signature fails verification with a negative code (VERIFY_FAILED = 5)...
-    const rejected = findLine(afterUpdate.slice(afterUpdate.indexOf("step confirm result=0")), "step", "update-poll-verify");
-    expect(numberField(rejected, "result")).toBeLessThan(0);
+    const rejected = findLine(afterUpdate, "outcome", "update");
+    expect(rejected.fields.ok).toBe("0");
+    expect(numberField(rejected, "error")).toBeLessThan(0);
+    expect(afterUpdate).toContain(`step update-poll-verify result=${rejected.fields.error}`);
     expect(afterUpdate).toContain(
       `status update state=7 result=5 progress=10000 received=${fixtures.badSignatureBundle.length} ` +
-        `last-error=${rejected.fields.result} total=${fixtures.badSignatureBundle.length}`,
+        `last-error=${rejected.fields.error} total=${fixtures.badSignatureBundle.length}`,
     );
     // ...and after another reset the confirmed new image still runs.
     expect(afterReject).toContain("boot info slot=b trial=0 root-version=1 targets-version=2 pending=0");

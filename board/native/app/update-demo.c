@@ -1,19 +1,22 @@
-// The update demo: a device's life on a real (emulated) Cortex-M4, through the same ABI calls
-// the simulator makes. Each power-on configures the agent and boots it; what happens next
-// depends on how far the demo got, kept across resets in .noinit RAM like a bootloader's
-// "reboot reason" word:
+// The update demo: a device's life on a real (emulated) Cortex-M4, making the same ABI calls in
+// the same order as the simulator's SimDevice (host-sim/device.ts) does for provision(),
+// powerOn(), update(), confirm(). Each power-on configures the agent; what happens next depends
+// on how far the demo got, kept across resets in .noinit RAM like a bootloader's "reboot
+// reason" word:
 //
-//   factory:       flash blank -> provision the trusted root and the factory image (slot A),
-//                  boot, receive the update bundle in chunks, verify and apply with update_poll,
-//                  then reset the core
-//   after update:  boot (the new image, on trial), confirm, then receive a bundle whose
-//                  signature is bad: verification must fail, then reset again
+//   factory:       flash blank -> provision the trusted root and the factory image (slot A)
+//   first boot:    boot the factory image, receive the update bundle window by window, verify
+//                  and apply it with update_poll
+//   after update:  boot the new image (on trial), confirm it, then receive a bundle whose
+//                  signature is bad: verification must fail
 //   after reject:  boot: the confirmed new image still runs, nothing changed; done
+// and between each of them a real core reset (SYSRESETREQ): only flash carries over.
 //
-// Every step prints one line ("step NAME result=CODE ..."), every record the agent reports
-// ("boot ...", "image ...", "status ..."), and the firmware's own SHA-256 of the running slot's
-// bytes ("flash ..."). The host test (test/board-qemu.test.ts) runs the same steps on the
-// simulator and requires the same lines.
+// Every call prints one line ("step NAME result=CODE"); every record the agent reports prints
+// as "boot ...", "image ...", "status ..."; each update attempt ends with "outcome ..." as
+// SimDevice.update() reports it; "flash ..." is the firmware's own SHA-256 of the running slot.
+// The host test (test/board-qemu.test.ts) drives SimDevice with the same bundles and requires
+// the same lines (all but the "step" lines, which only the firmware sees).
 #include <string.h>
 
 #include "agent-instance.h"
@@ -28,12 +31,15 @@
 #include "reset.h"
 #include "stack.h"
 
-/** Bundle bytes per update_write: deliberately neither a write unit nor a sector multiple. */
-#define WRITE_CHUNK_BYTES 1000u
 /** Bytes hashed or copied per update_poll: what a main loop between watchdog kicks affords. */
 #define POLL_BUDGET_BYTES 4096u
 
-enum demo_phase { PHASE_FACTORY = 0, PHASE_AFTER_UPDATE = 1, PHASE_AFTER_REJECT = 2 };
+/** Pigweed's BundledUpdateState / BundledUpdateResult numbers used here. */
+#define STATE_INACTIVE 1u
+#define STATE_FINISHED 7u
+#define RESULT_SUCCESS 1u
+
+enum demo_phase { PHASE_FACTORY = 0, PHASE_FIRST_BOOT = 1, PHASE_AFTER_UPDATE = 2, PHASE_AFTER_REJECT = 3 };
 
 typedef struct {
   uint32_t magic;
@@ -139,27 +145,39 @@ static void print_boot_info(void) {
   console_end_line();
 }
 
-// ---- the steps ----
+// ---- the steps (each mirrors a SimDevice method) ----
 
-static void power_on(void) {
+static void configure(void) {
   memcpy(agent_io(), layout_descriptor, layout_descriptor_len);
   step("configure", (int32_t)Z_agentZ_configure(&agent, layout_descriptor_len));
 }
 
-static void provision_factory(void) {
-  uint8_t *io = agent_io();
-  int32_t rc = OK;
-  for (uint32_t offset = 0; offset < demo_factory_image_len && rc == OK; offset += WRITE_CHUNK_BYTES) {
-    uint32_t n = demo_factory_image_len - offset;
-    if (n > WRITE_CHUNK_BYTES) n = WRITE_CHUNK_BYTES;
-    memcpy(io, demo_factory_image + offset, n);
-    rc = (int32_t)Z_agentZ_provision_image(&agent, LAYOUT_APP_TARGET, offset, n);
+/** Streams len bytes through the I/O window, one window per call; stops at the first error. */
+static int32_t send_windows(const uint8_t *bytes, uint32_t len, u32 (*send)(uint32_t offset, uint32_t n)) {
+  uint32_t window = agent_io_len();
+  for (uint32_t offset = 0; offset < len; offset += window) {
+    uint32_t n = len - offset < window ? len - offset : window;
+    memcpy(agent_io(), bytes + offset, n);
+    int32_t rc = (int32_t)send(offset, n);
+    if (rc < 0) return rc;
   }
-  step("provision-image", rc);
+  return OK;
+}
 
-  // Request layout: assembly/boot/provision.ts. No declared entries: the manifest is hashed
-  // from what provision_image wrote; targets version 0.
+static u32 send_factory_image(uint32_t offset, uint32_t n) {
+  return Z_agentZ_provision_image(&agent, LAYOUT_APP_TARGET, offset, n);
+}
+
+static u32 send_bundle(uint32_t offset, uint32_t n) { return Z_agentZ_update_write(&agent, offset, n); }
+
+/** SimDevice.provision(): the factory image into slot A, then the root and factory manifest. */
+static void provision_factory(void) {
+  step("provision-image", send_windows(demo_factory_image, demo_factory_image_len, send_factory_image));
+
+  // Request layout: assembly/boot/provision.ts. Targets version 0 and no declared entries: the
+  // manifest is hashed from what provision_image wrote.
   const uint32_t header = 12;
+  uint8_t *io = agent_io();
   if (header + demo_root_len > agent_io_len()) fatal("demo", "root metadata larger than the I/O window");
   memset(io, 0, header);
   memcpy(io, &demo_root_len, 4);
@@ -167,30 +185,60 @@ static void provision_factory(void) {
   step("provision", (int32_t)Z_agentZ_provision(&agent, header + demo_root_len));
 }
 
+/** SimDevice.powerOn() after configure: boot, then what runs. */
 static void boot(void) {
   step("boot", (int32_t)Z_agentZ_boot(&agent));
   print_boot_info();
 }
 
-static void transfer(const uint8_t *bundle, uint32_t len) {
-  step("update-start", (int32_t)Z_agentZ_update_start(&agent));
-  int32_t rc = OK;
-  for (uint32_t offset = 0; offset < len && rc == OK; offset += WRITE_CHUNK_BYTES) {
-    uint32_t n = len - offset < WRITE_CHUNK_BYTES ? len - offset : WRITE_CHUNK_BYTES;
-    memcpy(agent_io(), bundle + offset, n);
-    rc = (int32_t)Z_agentZ_update_write(&agent, offset, n);
-  }
-  step("update-write", rc);
-  step("update-set-transferred", (int32_t)Z_agentZ_update_set_transferred(&agent, len));
-}
-
-/** Runs update_poll until it stops asking to be called again; prints its final answer. */
-static void poll_until_idle(const char *name) {
+/** Runs update_poll until it stops asking to be called again; returns its last answer. */
+static int32_t poll_until_idle(const char *name) {
   int32_t rc;
   do {
     rc = (int32_t)Z_agentZ_update_poll(&agent, POLL_BUDGET_BYTES);
   } while (rc == 1);
-  step(name, rc);
+  return step(name, rc);
+}
+
+/** The outcome line of SimDevice.update(): the code that ended it, else the recorded error. */
+static void print_outcome(int32_t rc) {
+  if ((int32_t)Z_agentZ_update_status(&agent) != OK) fatal("demo", "update_status failed");
+  uint32_t state = io_u32(0), result = io_u32(4);
+  int32_t error = rc < 0 ? rc : (int32_t)io_u32(16);
+  console_str("outcome update ok=");
+  console_u32(error == OK && state == STATE_FINISHED && result == RESULT_SUCCESS);
+  console_str(" state=");
+  console_u32(state);
+  console_str(" result=");
+  console_u32(result);
+  console_str(" error=");
+  console_i32(error);
+  console_end_line();
+}
+
+/**
+ * SimDevice.update(): clear a finished session, stage the bundle, verify, apply, each step only
+ * if the one before succeeded; then the outcome and the status record.
+ */
+static void update(const uint8_t *bundle, uint32_t len) {
+  int32_t rc = (int32_t)Z_agentZ_update_status(&agent);
+  if (rc != OK) fatal("demo", "update_status failed");
+  uint32_t state = io_u32(0);
+  if (state != STATE_INACTIVE && state != STATE_FINISHED) {
+    step("update-abort", (int32_t)Z_agentZ_update_abort(&agent));
+    if ((int32_t)Z_agentZ_update_status(&agent) != OK) fatal("demo", "update_status failed");
+    state = io_u32(0);
+  }
+  if (state == STATE_FINISHED) rc = step("update-reset", (int32_t)Z_agentZ_update_reset(&agent));
+  if (rc >= 0) rc = step("update-start", (int32_t)Z_agentZ_update_start(&agent));
+  if (rc >= 0) rc = step("update-write", send_windows(bundle, len, send_bundle));
+  if (rc >= 0) rc = step("update-set-transferred", (int32_t)Z_agentZ_update_set_transferred(&agent, len));
+  if (rc >= 0) rc = step("update-verify", (int32_t)Z_agentZ_update_verify(&agent));
+  if (rc >= 0) rc = poll_until_idle("update-poll-verify");
+  if (rc >= 0) rc = step("update-apply", (int32_t)Z_agentZ_update_apply(&agent));
+  if (rc >= 0) rc = poll_until_idle("update-poll-apply");
+  print_outcome(rc);
+  print_status();
 }
 
 static void print_resources(void) {
@@ -228,18 +276,15 @@ int main(void) {
   console_end_line();
 
   agent_power_on();
-  power_on();
+  configure();
   switch (progress.phase) {
     case PHASE_FACTORY:
       provision_factory();
+      reboot(PHASE_FIRST_BOOT);
+
+    case PHASE_FIRST_BOOT:
       boot();
-      transfer(demo_update_bundle, demo_update_bundle_len);
-      step("update-verify", (int32_t)Z_agentZ_update_verify(&agent));
-      poll_until_idle("update-poll-verify");
-      print_status();
-      step("update-apply", (int32_t)Z_agentZ_update_apply(&agent));
-      poll_until_idle("update-poll-apply");
-      print_status();
+      update(demo_update_bundle, demo_update_bundle_len);
       reboot(PHASE_AFTER_UPDATE);
 
     case PHASE_AFTER_UPDATE:
@@ -247,11 +292,7 @@ int main(void) {
       print_status();
       step("confirm", (int32_t)Z_agentZ_confirm(&agent));
       print_boot_info();
-      step("update-reset", (int32_t)Z_agentZ_update_reset(&agent));
-      transfer(demo_bad_signature_bundle, demo_bad_signature_bundle_len);
-      step("update-verify", (int32_t)Z_agentZ_update_verify(&agent));
-      poll_until_idle("update-poll-verify");
-      print_status();
+      update(demo_bad_signature_bundle, demo_bad_signature_bundle_len);
       reboot(PHASE_AFTER_REJECT);
 
     case PHASE_AFTER_REJECT:
