@@ -26,7 +26,13 @@ export interface DeviceSide {
   rootVersions: number[];
 }
 
-export interface SweepScenario {
+/** A boot report with the power session it came from (a trial image confirms in that session). */
+export interface Observed<S> {
+  report: BootReport;
+  session: S;
+}
+
+export interface SweepScenario<S = unknown> {
   name: string;
   board: Board;
   /** The device right before the action, powered off. Never modified (each run clones it). */
@@ -34,13 +40,13 @@ export interface SweepScenario {
   /** The interrupted action; throws PowerCutError when the cut fires. */
   action(flash: NorFlash): Promise<void>;
   /** Powers on once and reports; throws when the device cannot boot (a brick). */
-  observe(flash: NorFlash): Promise<BootReport>;
+  observe(flash: NorFlash): Promise<Observed<S>>;
   /** Running image bytes of `target` as the device will execute them (slot contents). */
   runningImage(flash: NorFlash, report: BootReport, target: string, length: number): Uint8Array;
   old: DeviceSide;
   new: DeviceSide;
   /** After a cut and one observed boot: drive the device to the final state, then report it. */
-  finish(flash: NorFlash, observed: BootReport): Promise<BootReport>;
+  finish(flash: NorFlash, observed: Observed<S>): Promise<BootReport>;
   /** The side the device must end on after finish(). */
   final: "old" | "new";
 }
@@ -65,7 +71,7 @@ export interface SweepReport {
 const hex = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 /** Counts the operations of the clean action on a copy of the base device. */
-export async function countOperations(scenario: SweepScenario): Promise<number> {
+export async function countOperations<S>(scenario: SweepScenario<S>): Promise<number> {
   const flash = scenario.base.clone();
   const before = flash.operations;
   await scenario.action(flash);
@@ -94,8 +100,8 @@ export function chooseIndexes(operations: number, sample: number | "all", salt: 
 }
 
 /** Checks a boot report against both sides; returns the side it matches or why it matches none. */
-export function classify(
-  scenario: SweepScenario,
+export function classify<S>(
+  scenario: SweepScenario<S>,
   flash: NorFlash,
   report: BootReport,
 ): { side: "old" | "new" } | { problem: string } {
@@ -116,7 +122,7 @@ export function classify(
 }
 
 /** One cut: returns how the device came back, never throws for a device failure. */
-export async function cutOnce(scenario: SweepScenario, index: number, mode: PowerCutMode): Promise<CutResult> {
+export async function cutOnce<S>(scenario: SweepScenario<S>, index: number, mode: PowerCutMode): Promise<CutResult> {
   const seed = cutSeed(scenario.name, scenario.board.name, index, mode);
   const flash = scenario.base.clone();
   const result = (outcome: CutResult["outcome"], problem?: string): CutResult => ({ index, mode, seed, outcome, ...(problem ? { problem } : {}) });
@@ -128,13 +134,13 @@ export async function cutOnce(scenario: SweepScenario, index: number, mode: Powe
     if (!(e instanceof PowerCutError)) return result("failed", `the action failed before the cut: ${(e as Error).message}`);
   }
   flash.powerOn();
-  let observed: BootReport;
+  let observed: Observed<S>;
   try {
     observed = await scenario.observe(flash);
   } catch (e) {
     return result("failed", `BRICK: no boot after the cut: ${(e as Error).message}`);
   }
-  const first = classify(scenario, flash, observed);
+  const first = classify(scenario, flash, observed.report);
   if ("problem" in first) return result("failed", `after the cut: ${first.problem}`);
   let final: BootReport;
   try {
@@ -148,8 +154,8 @@ export async function cutOnce(scenario: SweepScenario, index: number, mode: Powe
   return result(first.side);
 }
 
-export async function sweep(
-  scenario: SweepScenario,
+export async function sweep<S>(
+  scenario: SweepScenario<S>,
   options: { sample: number | "all"; modes?: readonly PowerCutMode[] },
 ): Promise<SweepReport> {
   const operations = await countOperations(scenario);
@@ -165,11 +171,11 @@ export async function sweep(
 }
 
 /** Up to `count` cuts at random points of one action, each followed by a power-on and a check. */
-export async function consecutiveCuts(
-  scenario: SweepScenario,
+export async function consecutiveCuts<S>(
+  scenario: SweepScenario<S>,
   count: number,
   seed: number,
-  resume: (flash: NorFlash, observed: BootReport) => Promise<void>,
+  resume: (flash: NorFlash, observed: Observed<S>) => Promise<void>,
 ): Promise<{ cuts: { index: number; mode: PowerCutMode; side: string }[]; problem?: string }> {
   const random = (() => {
     let s = seed >>> 0;
@@ -192,13 +198,13 @@ export async function consecutiveCuts(
     }
     flash.disarm();
     flash.powerOn();
-    let observed: BootReport;
+    let observed: Observed<S>;
     try {
       observed = await scenario.observe(flash);
     } catch (e) {
       return { cuts, problem: `BRICK after cut ${i + 1} (op ${index}, ${mode}): ${(e as Error).message}` };
     }
-    const side = classify(scenario, flash, observed);
+    const side = classify(scenario, flash, observed.report);
     if ("problem" in side) return { cuts, problem: `after cut ${i + 1} (op ${index}, ${mode}): ${side.problem}` };
     cuts.push({ index, mode, side: side.side });
     if (!cut) break; // the action completed before reaching the index: nothing left to cut
