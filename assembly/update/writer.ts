@@ -2,7 +2,7 @@
 // are programmed in whole write units, and each sector is erased when the writer first enters
 // it. So a partition is never erased ahead of need, and a writer restarted at a sector boundary
 // (a resumed transfer) erases that sector again before programming it.
-import { OK } from "../status";
+import { OK, ERR_FLASH_OUT_OF_RANGE } from "../status";
 import { MAX_WRITE_UNIT } from "../limits";
 import { writeUnit, sectorAt, sectorStart, sectorBytes } from "../store/layout";
 import { flashProgram, flashErase } from "../store/flash";
@@ -37,7 +37,7 @@ function programUnits(src: usize, len: u32): i32 {
   while (n > 0) {
     const addr = base + written;
     if (addr >= erasedEnd) {
-      sectorAt(addr);
+      if (!sectorAt(addr)) return ERR_FLASH_OUT_OF_RANGE; // callers bound writes; never trust it
       const rc = flashErase(sectorStart, sectorBytes);
       if (rc != OK) return rc;
       erasedEnd = sectorStart + sectorBytes;
