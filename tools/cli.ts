@@ -8,6 +8,8 @@ import { registerBundle } from "./commands/bundle.js";
 import { registerKeygen } from "./commands/keygen.js";
 import { registerManifest } from "./commands/manifest.js";
 import { registerRoot } from "./commands/root.js";
+import { registerSim } from "./commands/sim.js";
+import { registerVerify } from "./commands/verify.js";
 import { AirlockError } from "./errors.js";
 
 export type ExitCode = 0 | 1 | 2 | 3;
@@ -36,8 +38,9 @@ export function buildProgram(io: CliIo): Command {
     });
   registerKeygen(program, io);
   registerRoot(program, io);
-  registerBundle(program, io);
+  registerVerify(registerBundle(program, io), io);
   registerManifest(program, io);
+  registerSim(program, io);
   return program;
 }
 

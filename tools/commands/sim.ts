@@ -1,0 +1,97 @@
+// airlock sim init|update|boot|confirm: a simulated device in one file, driven like real hardware.
+import type { Command } from "commander";
+import type { CliIo } from "../cli-io.js";
+import { RejectedError } from "../errors.js";
+import { readInput } from "../files.js";
+import { progressFor } from "../progress.js";
+import { SimPowerCut, simBoot, simConfirm, simInit, simUpdate, type BootReport, type UpdateReport } from "../sim.js";
+import { parseTargetArgument } from "../targets.js";
+import { integer } from "./options.js";
+
+export function registerSim(program: Command, io: CliIo): void {
+  const sim = program.command("sim").description("simulated devices: the real agent over emulated flash, kept in one file");
+
+  sim
+    .command("init")
+    .description("make a factory-fresh device: erased flash, provisioned with ROOT and slot A images")
+    .requiredOption("--flash <dev>", "device file to create (replaced if it exists)")
+    .option("--board <board>", "board from board/*.json", "nrf52840")
+    .requiredOption("--root <root>", "signed root metadata the device trusts")
+    .option("--json", "print what runs as one JSON object")
+    .argument("<images...>", "NAME=FILE: the factory image of each target (every board has `app`)")
+    .action(async (images: string[], options: { flash: string; board: string; root: string; json?: boolean }) => {
+      const files: Record<string, Uint8Array> = {};
+      for (const argument of images) {
+        const { name, file } = parseTargetArgument(argument);
+        files[name] = readInput(file, `image "${name}"`);
+      }
+      const boot = await simInit({ flash: options.flash, board: options.board, root: readInput(options.root, "root metadata"), images: files });
+      io.out(options.json ? `${JSON.stringify(boot)}\n` : `made ${options.flash} (board ${options.board}): ${describeBoot(boot)}\n`);
+    });
+
+  sim
+    .command("update")
+    .description("send BUNDLE: stage, verify, apply, and reboot into the new image (on trial)")
+    .requiredOption("--flash <dev>", "device file")
+    .argument("<bundle>", "bundle file")
+    .option("--power-cut-at <n>", "cut power during the N-th program/erase operation of this command (1-based)", integer)
+    .option("--tear", "with --power-cut-at: leave the interrupted operation half done")
+    .option("--resume", "continue a transfer that a reset interrupted (send the same bundle)")
+    .option("--json", "print {result, error, message, flashOps, slot, images, rootVersion, targetsVersion, trial}")
+    .action(async (path: string, options: { flash: string; powerCutAt?: number; tear?: boolean; resume?: boolean; json?: boolean }) => {
+      const bundle = readInput(path, "bundle");
+      const progress = options.json ? progressFor({ ...io, isTTY: false }) : progressFor(io);
+      let report: UpdateReport;
+      try {
+        report = await simUpdate({
+          flash: options.flash,
+          bundle,
+          powerCutAt: options.powerCutAt,
+          tear: options.tear,
+          resume: options.resume,
+          onProgress: (phase, done, total) => progress.update(phase, done, total),
+        });
+      } catch (err) {
+        progress.stop();
+        if (err instanceof SimPowerCut && options.json) {
+          io.out(`${JSON.stringify({ result: "POWER_CUT", error: null, message: err.message, flashOps: err.flashOps })}\n`);
+        }
+        throw err;
+      }
+      progress.stop();
+      if (options.json) io.out(`${JSON.stringify({ result: report.result, error: report.error, message: report.message, flashOps: report.flashOps, ...report.boot })}\n`);
+      if (report.error !== null) {
+        throw new RejectedError(`bundle rejected: ${report.error}: ${report.message}; the device still runs ${report.boot ? describeBoot(report.boot) : "its previous image"}`, report.error);
+      }
+      if (!options.json) {
+        io.out(`update installed (${report.flashOps} flash operations): ${report.boot ? describeBoot(report.boot) : ""}\nconfirm it with \`airlock sim confirm --flash ${options.flash}\`; the next power-on without confirm reverts\n`);
+      }
+    });
+
+  sim
+    .command("boot")
+    .description("one power cycle; prints what runs")
+    .requiredOption("--flash <dev>", "device file")
+    .option("--json", 'print {"slot", "images", "rootVersion", "targetsVersion", "trial"}')
+    .action(async (options: { flash: string; json?: boolean }) => {
+      const boot = await simBoot(options.flash);
+      io.out(options.json ? `${JSON.stringify(boot)}\n` : `${describeBoot(boot)}\n`);
+    });
+
+  sim
+    .command("confirm")
+    .description("the running image declares itself healthy (ends its trial)")
+    .requiredOption("--flash <dev>", "device file")
+    .option("--json", "print what runs as one JSON object")
+    .action(async (options: { flash: string; json?: boolean }) => {
+      const boot = await simConfirm(options.flash);
+      io.out(options.json ? `${JSON.stringify(boot)}\n` : `confirmed: ${describeBoot(boot)}\n`);
+    });
+}
+
+export function describeBoot(boot: BootReport): string {
+  const images = Object.entries(boot.images)
+    .map(([name, sha]) => `${name} sha256 ${sha}`)
+    .join(", ");
+  return `slot ${boot.slot.toUpperCase()}${boot.trial ? " on trial" : ""}, root v${boot.rootVersion}, targets v${boot.targetsVersion}, ${images || "no images"}`;
+}

@@ -1,0 +1,329 @@
+// The simulated device behind `airlock sim` and `airlock bundle verify`: the real agent.wasm
+// (host-sim/device.ts) over a NOR flash kept in one device file, so a device lives on between
+// commands like a real one between power cycles.
+//
+// A device left running by one command keeps running into the next: `sim update` ends with the
+// new image booted on trial, and `sim confirm` must reach that same run, not a new power-on
+// (which would revert the trial). Only flash survives a process, so the next command brings the
+// agent's RAM back by replaying the power-on that started the run: the device file holds the
+// flash as it was just before that power-on whenever the power-on itself wrote to flash (the
+// first boot of a trial image records "tried"); otherwise it holds the flash as it is now, on
+// which the replayed power-on writes nothing. Replayed operations are not counted as the new
+// command's flash operations.
+import { createHash } from "node:crypto";
+import { loadBoard, DEFAULT_BOARD, type Board } from "../host-sim/boards.js";
+import { DeviceFileError, loadDevice, saveDevice } from "../host-sim/device-file.js";
+import { AgentError, SimDevice, type BootInfo, type UpdateOutcome, type UpdatePhase } from "../host-sim/device.js";
+import { NorFlash, PowerCutError, type NorFlashState } from "../host-sim/flash.js";
+import { InputError, PowerCutInterrupt, RejectedError } from "./errors.js";
+import { parseManifest } from "./manifest.js";
+import { schema } from "./proto.js";
+import { parseRoot } from "./root.js";
+
+/** Host counter in the device file: 1 while the device is powered on (an image is running). */
+const RUNNING = "running";
+
+/** What `sim boot --json` prints: the contract's keys. */
+export interface BootReport {
+  slot: "a" | "b";
+  images: Record<string, string>;
+  rootVersion: number;
+  targetsVersion: number;
+  trial: boolean;
+}
+
+export function bootReport(info: BootInfo): BootReport {
+  return { slot: info.slot, images: info.images, rootVersion: info.rootVersion, targetsVersion: info.targetsVersion, trial: info.trial };
+}
+
+/** One command's hold on a device file. */
+class Session {
+  /** Flash as it was just before the power-on that started the current run. */
+  private preBoot: NorFlashState | undefined;
+  running = false;
+
+  private constructor(
+    readonly path: string,
+    readonly board: Board,
+    readonly flash: NorFlash,
+    readonly counters: Record<string, number>,
+    readonly device: SimDevice,
+  ) {}
+
+  /** Opens a device file and, if the device was left running, rejoins that run. */
+  static async open(path: string): Promise<Session> {
+    let image;
+    try {
+      image = loadDevice(path);
+    } catch (err) {
+      if (err instanceof DeviceFileError) throw new InputError(err.message);
+      throw err;
+    }
+    const session = new Session(path, image.board, image.flash, image.counters, new SimDevice(image.flash, image.board));
+    if (image.counters[RUNNING] === 1) await session.powerOn();
+    return session;
+  }
+
+  static create(path: string, board: Board): Session {
+    const flash = new NorFlash(board.flash);
+    return new Session(path, board, flash, {}, new SimDevice(flash, board));
+  }
+
+  /** A power-on: a fresh agent instance that boots from flash alone. */
+  async powerOn(): Promise<BootInfo> {
+    this.preBoot = this.flash.state();
+    this.running = false;
+    const info = await agentCall(() => this.device.powerOn());
+    this.running = true;
+    return info;
+  }
+
+  /** Provisioning ends with its own power-on. */
+  async provision(root: Uint8Array, images: Record<string, Uint8Array>): Promise<BootInfo> {
+    this.preBoot = this.flash.state();
+    const info = await agentCall(() => this.device.provision(root, images));
+    this.running = true;
+    return info;
+  }
+
+  /** Makes sure an image runs (powering on a device a power cut left off). */
+  async ensureRunning(): Promise<void> {
+    if (!this.running) await this.powerOn();
+  }
+
+  /** The power went out: the device stays off until a later command powers it on. */
+  powerCut(): void {
+    this.running = false;
+    this.device.powerOff();
+    this.flash.powerOn(); // the part itself accepts operations again once saved and reloaded
+  }
+
+  /** Writes the device file: see the file comment for which flash state is kept. */
+  save(): void {
+    let flash = this.flash;
+    if (this.running && this.device.bootInfo().trial && this.preBoot) {
+      flash = new NorFlash(this.board.flash, this.preBoot);
+    }
+    const counters = { ...this.counters, [RUNNING]: this.running ? 1 : 0 };
+    saveDevice(this.path, { board: this.board, flash, counters });
+  }
+}
+
+/** Runs an agent call; the agent's named refusals become RejectedError (exit 1). */
+async function agentCall<T>(call: () => T | Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof AgentError) throw new RejectedError(err.message, err.codeName);
+    throw err;
+  }
+}
+
+function boardNamed(name: string): Board {
+  try {
+    return loadBoard(name);
+  } catch (err) {
+    throw new InputError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+function checkImages(board: Board, images: Record<string, Uint8Array>): void {
+  const targets = board.partitions.targets;
+  for (const [name, data] of Object.entries(images)) {
+    const target = targets.find((t) => t.name === name);
+    if (!target) {
+      throw new InputError(`board "${board.name}" has no target "${name}"; its targets are ${targets.map((t) => t.name).join(", ")}`);
+    }
+    if (data.length === 0 || data.length > target.slotSize) {
+      throw new InputError(`image for "${name}" is ${data.length} bytes; a slot of board "${board.name}" holds 1 to ${target.slotSize} bytes`);
+    }
+  }
+}
+
+// ---- sim init / boot / confirm ----
+
+export interface InitOptions {
+  flash: string;
+  board?: string;
+  root: Uint8Array;
+  images: Record<string, Uint8Array>;
+}
+
+/** A factory-fresh device: erased flash, provisioned with the trusted root and slot A images. */
+export async function simInit(options: InitOptions): Promise<BootReport> {
+  const board = boardNamed(options.board ?? DEFAULT_BOARD);
+  parseRoot(options.root, "the root metadata to provision");
+  if (Object.keys(options.images).length === 0) {
+    throw new InputError(`give the factory image of each target as NAME=FILE (board "${board.name}" has ${board.partitions.targets.map((t) => t.name).join(", ")})`);
+  }
+  checkImages(board, options.images);
+  const session = Session.create(options.flash, board);
+  const info = await session.provision(options.root, options.images);
+  session.save();
+  return bootReport(info);
+}
+
+/** One power cycle. */
+export async function simBoot(flash: string): Promise<BootReport> {
+  const session = await Session.open(flash);
+  const info = await session.powerOn();
+  session.save();
+  return bootReport(info);
+}
+
+/** The running image declares itself healthy. */
+export async function simConfirm(flash: string): Promise<BootReport> {
+  const session = await Session.open(flash);
+  await session.ensureRunning();
+  await agentCall(() => session.device.confirm());
+  session.save();
+  return bootReport(session.device.bootInfo());
+}
+
+// ---- sim update ----
+
+export interface UpdateOptions {
+  flash: string;
+  bundle: Uint8Array;
+  /** Cut power during the N-th program/erase of this command (1-based). */
+  powerCutAt?: number;
+  /** Leave the interrupted operation half done. */
+  tear?: boolean;
+  /** Continue a transfer a reset interrupted (the same bundle). */
+  resume?: boolean;
+  onProgress?(phase: UpdatePhase, done: number, total: number): void;
+}
+
+export interface UpdateReport {
+  /** Pigweed's BundledUpdateResult name ("SUCCESS", "VERIFY_FAILED", ...), or "POWER_CUT". */
+  result: string;
+  /** The agent's error code name when the bundle was refused, else null. */
+  error: string | null;
+  message: string;
+  /** Program + erase operations this command performed. */
+  flashOps: number;
+  /** What runs after the command (null when a power cut left the device off). */
+  boot: BootReport | null;
+}
+
+/** A simulated power cut ended `sim update` (exit 3), after `flashOps` operations. */
+export class SimPowerCut extends PowerCutInterrupt {
+  constructor(
+    message: string,
+    readonly flashOps: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Stages, verifies and applies a bundle, then reboots into the new image (on trial). */
+export async function simUpdate(options: UpdateOptions): Promise<UpdateReport> {
+  const session = await Session.open(options.flash);
+  const opsBefore = session.flash.operations;
+  const flashOps = () => session.flash.operations - opsBefore;
+  if (options.powerCutAt !== undefined) {
+    if (!Number.isInteger(options.powerCutAt) || options.powerCutAt < 1) {
+      throw new InputError(`--power-cut-at takes the 1-based index of a flash operation, got ${options.powerCutAt}`);
+    }
+    session.flash.arm({ atOp: options.powerCutAt, mode: options.tear ? "torn" : "before", seed: options.powerCutAt });
+  }
+  try {
+    await session.ensureRunning();
+    const outcome: UpdateOutcome = await agentCall(() =>
+      session.device.update(options.bundle, { onProgress: options.onProgress, resume: options.resume }),
+    );
+    if (!outcome.ok) {
+      session.flash.disarm();
+      session.save();
+      const report = session.device.bootInfo();
+      return {
+        result: resultName(outcome.result),
+        error: outcome.errorName,
+        message: outcome.message,
+        flashOps: flashOps(),
+        boot: bootReport(report),
+      };
+    }
+    const info = await session.powerOn();
+    session.flash.disarm();
+    session.save();
+    const message = "installed and booted on trial; confirm it, or the next power-on reverts to the previous image";
+    return { result: "SUCCESS", error: null, message, flashOps: flashOps(), boot: bootReport(info) };
+  } catch (err) {
+    if (err instanceof PowerCutError) {
+      const ops = flashOps();
+      session.powerCut();
+      session.save();
+      throw new SimPowerCut(
+        `power cut during flash operation ${options.powerCutAt} of this command${options.tear ? " (left half done)" : ""}; ${options.flash} holds the flash as the cut left it: power it on with \`airlock sim boot --flash ${options.flash}\``,
+        ops,
+      );
+    }
+    throw err;
+  }
+}
+
+const RESULTS = ["UNKNOWN", "SUCCESS", "UNKNOWN_ERROR", "ABORTED", "TRANSFER_FAILED", "VERIFY_FAILED", "APPLY_FAILED"];
+function resultName(result: number): string {
+  return RESULTS[result] ?? `RESULT_${result}`;
+}
+
+// ---- bundle verify ----
+
+export interface VerifyOptions {
+  trustedRoot: Uint8Array;
+  /** The device's manifest: what it has installed (for targets rollback and personalized-out payloads). */
+  manifest?: Uint8Array;
+  bundle: Uint8Array;
+  board?: string;
+}
+
+export interface VerifyReport {
+  verified: boolean;
+  error: string | null;
+  message: string;
+  /** Root version the device trusts after this bundle (a rotation raises it, even on refusal). */
+  rootVersion: number;
+  /** Targets version and images the device would run after installing. */
+  targetsVersion: number;
+  images: Record<string, string>;
+}
+
+/**
+ * Runs the bundle through agent.wasm on a throw-away simulated device that trusts `trustedRoot`
+ * and holds `manifest`, exactly as a device would: host and device cannot disagree.
+ */
+export async function verifyBundle(options: VerifyOptions): Promise<VerifyReport> {
+  const board = boardNamed(options.board ?? DEFAULT_BOARD);
+  parseRoot(options.trustedRoot, "the trusted root");
+  const declared: Record<string, { length: number; sha256: Uint8Array }> = {};
+  let targetsVersion = 0;
+  if (options.manifest) {
+    const manifest = parseManifest(options.manifest);
+    targetsVersion = manifest.targets.commonMetadata?.version ?? 0;
+    for (const file of manifest.targets.targetFiles ?? []) {
+      const hash = file.hashes?.find((h) => h.function === schema().enums.hashSha256)?.hash;
+      if (!file.fileName || !hash) continue;
+      declared[file.fileName] = { length: file.length ?? 0, sha256: hash };
+    }
+  }
+  const flash = new NorFlash(board.flash);
+  const device = new SimDevice(flash, board);
+  try {
+    await device.provision(options.trustedRoot, {}, { targetsVersion, declared });
+  } catch (err) {
+    if (err instanceof AgentError) throw new InputError(`the trusted root or manifest cannot be provisioned: ${err.message}`);
+    throw err;
+  }
+  const outcome = device.update(options.bundle);
+  if (!outcome.ok) {
+    const info = device.bootInfo();
+    return { verified: false, error: outcome.errorName, message: outcome.message, rootVersion: info.rootVersion, targetsVersion: info.targetsVersion, images: info.images };
+  }
+  const info = await device.powerOn();
+  return { verified: true, error: null, message: "the bundle verifies and installs", rootVersion: info.rootVersion, targetsVersion: info.targetsVersion, images: info.images };
+}
+
+export function sha256Hex(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
