@@ -2,6 +2,7 @@
 // cache for the byte-at-a-time protobuf reader. Every program and erase drops the cache, so a
 // read never returns bytes older than the flash.
 import { OK, ERR_FLASH_OUT_OF_RANGE } from "../status";
+import { writeUnit, erasedByte } from "./layout";
 
 @external("flash", "read")
 declare function portRead(addr: u32, dst: usize, len: u32): i32;
@@ -22,9 +23,37 @@ export function flashRead(addr: u32, dst: usize, len: u32): i32 {
   return portRead(addr, dst, len);
 }
 
+/**
+ * Programs len bytes at addr, skipping every write unit that holds only the erased value. Such a
+ * unit already reads that way; programmed anyway, it would look free to the next power-on (a
+ * record bank's tail is found by reading erased bytes) while the part refuses a second program
+ * before an erase (MCUboot's simulator and ECC flash alike). Misaligned calls go to the port
+ * unchanged so it reports them.
+ */
 export function flashProgram(addr: u32, src: usize, len: u32): i32 {
   cacheLen = 0;
-  return portProgram(addr, src, len);
+  const wu = writeUnit;
+  if (len == 0 || addr % wu != 0 || len % wu != 0) return portProgram(addr, src, len);
+  let runStart: u32 = 0;
+  let runLen: u32 = 0;
+  for (let at: u32 = 0; at < len; at += wu) {
+    if (unitIsErased(src + at, wu)) {
+      if (runLen > 0) {
+        const rc = portProgram(addr + runStart, src + runStart, runLen);
+        if (rc != OK) return rc;
+        runLen = 0;
+      }
+    } else {
+      if (runLen == 0) runStart = at;
+      runLen += wu;
+    }
+  }
+  return runLen > 0 ? portProgram(addr + runStart, src + runStart, runLen) : OK;
+}
+
+function unitIsErased(ptr: usize, wu: u32): bool {
+  for (let i: u32 = 0; i < wu; i++) if (load<u8>(ptr + i) != erasedByte) return false;
+  return true;
 }
 
 export function flashErase(addr: u32, len: u32): i32 {
