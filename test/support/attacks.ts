@@ -21,6 +21,8 @@ export interface DeviceSetup {
   root: Uint8Array;
   /** Valid bundles applied and confirmed before the attack (to raise versions). */
   history: Uint8Array[];
+  /** Keys that sign honest targets under `root` (for the update that follows every attack). */
+  signers: SigningKey[];
 }
 
 export interface Attack {
@@ -106,16 +108,17 @@ function validTargets(c: Cast, version = 2) {
   return { payloads, serialized, sigs: signatures(serialized, [c.devTargets]) };
 }
 
-const devDevice = (c: Cast): DeviceSetup => ({ root: c.rootV1, history: [] });
+const devDevice = (c: Cast): DeviceSetup => ({ root: c.rootV1, history: [], signers: [c.devTargets] });
 
 /** A device that already runs targets version 3 under the dev root. */
 const devDeviceAtV3 = (c: Cast): DeviceSetup => ({
   root: c.rootV1,
   history: [makeBundle({ targetsVersion: 3, payloads: { app: image("firmware v3", 7000) }, signers: [c.devTargets] })],
+  signers: [c.devTargets],
 });
 
 /** A device that trusts the production root (v2). */
-const prodDevice = (c: Cast): DeviceSetup => ({ root: c.rootV2, history: [] });
+const prodDevice = (c: Cast): DeviceSetup => ({ root: c.rootV2, history: [], signers: [c.prodTargets] });
 
 /** Root v1 whose targets role needs two of two keys. */
 function twoOfTwoRoot(c: Cast) {
@@ -259,9 +262,11 @@ export const ATTACKS: Attack[] = [
   },
   {
     threat: "rollback",
-    name: "root older than the trusted root",
-    setup: prodDevice,
-    bundle: (c) => makeBundle({ targetsVersion: 2, payloads: { app: newImage() }, signers: [c.devTargets], root: c.rootV1 }),
+    name: "root older than the trusted root, signed by the trusted root keys",
+    // The device trusts prod root v3; the bundle carries prod root v2, which v3's keys did sign
+    // (it was once a legitimate root): only the version stands in the way.
+    setup: (c) => ({ root: makeRoot({ rootKeys: [c.prodRoot], targetsKeys: [c.prodTargets], version: 3 }), history: [], signers: [c.prodTargets] }),
+    bundle: (c) => makeBundle({ targetsVersion: 2, payloads: { app: newImage() }, signers: [c.prodTargets], root: c.rootV2 }),
     codes: ["ERR_ROOT_ROLLBACK"],
   },
   {
@@ -279,7 +284,10 @@ export const ATTACKS: Attack[] = [
   {
     threat: "fast-forward / threshold",
     name: "one key's targets signature repeated to meet a threshold of 2",
-    setup: (c) => ({ root: twoOfTwoRoot(c).root, history: [] }),
+    setup: (c) => {
+      const { root, second } = twoOfTwoRoot(c);
+      return { root, history: [], signers: [c.devTargets, second] };
+    },
     bundle: (c) => {
       const t = validTargets(c);
       return bundleAround(t.serialized, [...t.sigs, ...t.sigs], t.payloads);
@@ -397,7 +405,7 @@ export const ATTACKS: Attack[] = [
   {
     threat: "role confusion",
     name: "root metadata presented as targets metadata",
-    setup: (c) => ({ root: sharedKeyRoot(c), history: [] }),
+    setup: (c) => ({ root: sharedKeyRoot(c), history: [], signers: [c.devRoot] }),
     bundle: (c) => {
       const signedRoot = schema().SignedRootMetadata.decode(sharedKeyRoot(c)) as unknown as SignedRootMetadata;
       const serialized = signedRoot.serializedRootMetadata!;
@@ -415,7 +423,8 @@ export const ATTACKS: Attack[] = [
       const t = validTargets(c);
       return bundleAround(t.serialized, t.sigs, { ...t.payloads, bootloader: image("unlisted payload", 4096) });
     },
-    codes: ["ERR_TARGET_UNKNOWN", "ERR_BUNDLE_FORMAT"],
+    // DESIGN.md: never written anywhere, staging included; issue 5: refused with a named error.
+    codes: ["ERR_TARGET_UNKNOWN", "ERR_BUNDLE_FORMAT", "ERR_PAYLOAD_UNLISTED"],
     neverWritten: () => image("unlisted payload", 4096),
   },
 
