@@ -218,13 +218,16 @@ export class SimPowerCut extends PowerCutInterrupt {
 
 /** Stages, verifies and applies a bundle, then reboots into the new image (on trial). */
 export async function simUpdate(options: UpdateOptions): Promise<UpdateReport> {
+  if (options.powerCutAt !== undefined && (!Number.isInteger(options.powerCutAt) || options.powerCutAt < 1)) {
+    throw new InputError(`--power-cut-at takes the 1-based index of a flash operation, got ${options.powerCutAt}`);
+  }
+  if (options.tear && options.powerCutAt === undefined) {
+    throw new InputError("--tear only applies with --power-cut-at N (it leaves the N-th operation half done)");
+  }
   const session = await Session.open(options.flash);
   const opsBefore = session.flash.operations;
   const flashOps = () => session.flash.operations - opsBefore;
   if (options.powerCutAt !== undefined) {
-    if (!Number.isInteger(options.powerCutAt) || options.powerCutAt < 1) {
-      throw new InputError(`--power-cut-at takes the 1-based index of a flash operation, got ${options.powerCutAt}`);
-    }
     session.flash.arm({ atOp: options.powerCutAt, mode: options.tear ? "torn" : "before", seed: options.powerCutAt });
   }
   try {
