@@ -160,11 +160,19 @@ describe("update service states", () => {
 
   it("resumes after a power cut in the middle of a transfer", async () => {
     const d = await factory();
-    d.flash.arm({ atOp: 9, mode: "torn", seed: 7 });
-    expect(() => d.device.update(bundleV2)).toThrow(PowerCutError);
+    const x = d.device.instance.exports;
+    const io = d.device.instance.io();
+    expect(x.update_start()).toBe(S.OK);
+    for (let at = 0; at < 12_288; at += 4096) {
+      io.set(bundleV2.subarray(at, at + 4096));
+      expect(x.update_write(at, 4096)).toBe(S.OK);
+    }
+    d.flash.arm({ atOp: 3, mode: "torn", seed: 7 });
+    expect(() => d.device.update(bundleV2, { resume: true })).toThrow(PowerCutError);
     d.flash.powerOn();
     await d.device.powerOn();
-    expect(d.device.status().state).toBe(STATE.TRANSFERRING);
+    expect(d.device.status()).toMatchObject({ state: STATE.TRANSFERRING });
+    expect(d.device.status().bytesReceived).toBeGreaterThanOrEqual(12_288);
     expect(d.device.update(bundleV2, { resume: true }).ok).toBe(true);
     const info = await d.device.powerOn();
     expect(info).toMatchObject({ slot: "b", trial: true });

@@ -12,6 +12,10 @@
 //     the OTHER bank, copies every live record into it (the new one replacing its type), and
 //     writes that bank's header last, with the next generation. Until that header is complete the
 //     old bank, untouched, stays active.
+//   - After a power-on the tail of the active bank is never trusted: bytes an interrupted write
+//     programmed may read exactly like erased ones (an all-0x00 body on a part that erases to
+//     0x00), and programming them again is forbidden. So the first write after mount always
+//     compacts into the freshly erased other bank; appends follow only within one power-on.
 //   - Erased bytes are recognised by the layout's erased value (0xFF or 0x00), never assumed.
 import {
   OK, ERR_STORE_FULL, ERR_NOT_CONFIGURED, ERR_LAYOUT_METADATA_SMALL, ERR_STORE_CORRUPT,
@@ -94,18 +98,6 @@ function isErased(ptr: usize, len: u32): bool {
   return true;
 }
 
-function flashIsErased(addr: u32, len: u32): i32 {
-  let done: u32 = 0;
-  while (done < len) {
-    const n = min(COPY_BYTES, len - done);
-    const rc = flashRead(addr + done, copyBuffer, n);
-    if (rc != OK) return rc;
-    if (!isErased(copyBuffer, n)) return 0;
-    done += n;
-  }
-  return 1;
-}
-
 /** Reads the 32-byte header at addr; true when its magic and CRC hold. */
 function readHeader(addr: u32, magic: u32): i32 {
   const rc = flashRead(addr, header, HEADER_BYTES);
@@ -143,13 +135,7 @@ export function storeMount(): i32 {
   while (pos + HEADER_BYTES <= size) {
     const rc = flashRead(base + pos, header, HEADER_BYTES);
     if (rc != OK) return rc;
-    if (isErased(header, HEADER_BYTES)) {
-      const clean = flashIsErased(base + pos, size - pos);
-      if (clean < 0) return clean;
-      appendAt = pos;
-      dirty = clean == 0;
-      return OK;
-    }
+    if (isErased(header, HEADER_BYTES)) break;
     const ok = readHeader(base + pos, RECORD_MAGIC);
     if (ok < 0) return ok;
     const type = load<u8>(header + 4);
@@ -168,6 +154,7 @@ export function storeMount(): i32 {
     pos += HEADER_BYTES + pad32(len);
   }
   appendAt = pos;
+  dirty = true; // see the header comment: the first write of this power-on compacts
   return OK;
 }
 
@@ -256,7 +243,10 @@ export function writeRecordOf(type: u32, fromFlash: bool, src: usize, len: u32):
   if (activeBank >= 0 && !dirty && appendAt + need <= bankSize(activeBank)) {
     const addr = bankOffset(activeBank) + appendAt;
     const rc = writeRecord(addr, type, fromFlash, src, len);
-    if (rc != OK) return rc;
+    if (rc != OK) {
+      dirty = true; // part of the record may be programmed: never program there again
+      return rc;
+    }
     store<u32>(recordAddr + type * 4, addr + HEADER_BYTES);
     store<u32>(recordLen + type * 4, len);
     appendAt += need;
