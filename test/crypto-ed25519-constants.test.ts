@@ -23,7 +23,7 @@ describe("Ed25519 constants in assembly/crypto", () => {
     expect((SQRT_M1 * SQRT_M1) % P).toBe(P - 1n);
     expect(dataArray(field, "FE_SQRT_M1")).toEqual(limbs(SQRT_M1));
   });
-  it("BASE_TABLE holds (y+x, y-x, 2dxy) of B, 3B, ..., 31B", () => {
+  it("BASE_TABLE holds (y+x, y-x, 2dxy) of the odd multiples of B up to the window", () => {
     const table = source("base-table.ts");
     expect(table).toContain(`BASE_WINDOW: u32 = ${BASE_WINDOW};`);
     expect(dataArray(table, "BASE_TABLE")).toEqual(baseTable().flat());

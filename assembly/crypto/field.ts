@@ -176,59 +176,13 @@ export function fe_sq(h: usize, f: usize): void {
   store<i32>(h, <i32>h9, 36);
 }
 
-/** h = 2 f^2 mod p, for the doubling formula's C = 2 Z^2 (one carry instead of two adds). */
+/**
+ * h = 2 f^2 mod p, for the doubling formula's C = 2 Z^2. Not carried again: limbs are at most
+ * twice carried, which ge_double accounts for.
+ */
 export function fe_sq2(h: usize, f: usize): void {
-  const f0: i64 = load<i32>(f, 0);
-  const f1: i64 = load<i32>(f, 4);
-  const f2: i64 = load<i32>(f, 8);
-  const f3: i64 = load<i32>(f, 12);
-  const f4: i64 = load<i32>(f, 16);
-  const f5: i64 = load<i32>(f, 20);
-  const f6: i64 = load<i32>(f, 24);
-  const f7: i64 = load<i32>(f, 28);
-  const f8: i64 = load<i32>(f, 32);
-  const f9: i64 = load<i32>(f, 36);
-  const f0x2 = f0 * 2; const f1x2 = f1 * 2; const f2x2 = f2 * 2; const f3x2 = f3 * 2; const f4x2 = f4 * 2; const f5x2 = f5 * 2;
-  const f6x2 = f6 * 2; const f7x2 = f7 * 2; const f8x2 = f8 * 2; const f9x2 = f9 * 2; const f1x4 = f1 * 4; const f3x4 = f3 * 4;
-  const f5x4 = f5 * 4; const f7x4 = f7 * 4; const f5x19 = f5 * 19; const f6x19 = f6 * 19; const f7x19 = f7 * 19; const f8x19 = f8 * 19;
-  const f9x19 = f9 * 19;
-  let h0 = f0 * f0 + f1x4 * f9x19 + f2x2 * f8x19 + f3x4 * f7x19 + f4x2 * f6x19 + f5x2 * f5x19;
-  let h1 = f0x2 * f1 + f2x2 * f9x19 + f3x2 * f8x19 + f4x2 * f7x19 + f5x2 * f6x19;
-  let h2 = f0x2 * f2 + f1x2 * f1 + f3x4 * f9x19 + f4x2 * f8x19 + f5x4 * f7x19 + f6 * f6x19;
-  let h3 = f0x2 * f3 + f1x2 * f2 + f4x2 * f9x19 + f5x2 * f8x19 + f6x2 * f7x19;
-  let h4 = f0x2 * f4 + f1x4 * f3 + f2 * f2 + f5x4 * f9x19 + f6x2 * f8x19 + f7x2 * f7x19;
-  let h5 = f0x2 * f5 + f1x2 * f4 + f2x2 * f3 + f6x2 * f9x19 + f7x2 * f8x19;
-  let h6 = f0x2 * f6 + f1x4 * f5 + f2x2 * f4 + f3x2 * f3 + f7x4 * f9x19 + f8 * f8x19;
-  let h7 = f0x2 * f7 + f1x2 * f6 + f2x2 * f5 + f3x2 * f4 + f8x2 * f9x19;
-  let h8 = f0x2 * f8 + f1x4 * f7 + f2x2 * f6 + f3x4 * f5 + f4 * f4 + f9x2 * f9x19;
-  let h9 = f0x2 * f9 + f1x2 * f8 + f2x2 * f7 + f3x2 * f6 + f4x2 * f5;
-  h0 += h0; h1 += h1; h2 += h2; h3 += h3; h4 += h4; h5 += h5; h6 += h6; h7 += h7; h8 += h8; h9 += h9;
-  // Carry (Bernstein et al., "High-speed high-security signatures" §4 / ref10): two interleaved
-  // chains for parallelism, each carry rounded to nearest so limbs end balanced: |even| <= 2^25,
-  // |odd| <= 2^24 (plus a few units on limbs 1 and 5 from the final wrap). Inputs up to 2^63 fit.
-  let c: i64;
-  c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
-  c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
-  c = (h1 + (1 << 24)) >> 25; h2 += c; h1 -= c << 25;
-  c = (h5 + (1 << 24)) >> 25; h6 += c; h5 -= c << 25;
-  c = (h2 + (1 << 25)) >> 26; h3 += c; h2 -= c << 26;
-  c = (h6 + (1 << 25)) >> 26; h7 += c; h6 -= c << 26;
-  c = (h3 + (1 << 24)) >> 25; h4 += c; h3 -= c << 25;
-  c = (h7 + (1 << 24)) >> 25; h8 += c; h7 -= c << 25;
-  c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
-  c = (h8 + (1 << 25)) >> 26; h9 += c; h8 -= c << 26;
-  c = (h9 + (1 << 24)) >> 25; h0 += c * 19; h9 -= c << 25;
-  c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
-  store<i32>(h, <i32>h0, 0);
-  store<i32>(h, <i32>h1, 4);
-  store<i32>(h, <i32>h2, 8);
-  store<i32>(h, <i32>h3, 12);
-  store<i32>(h, <i32>h4, 16);
-  store<i32>(h, <i32>h5, 20);
-  store<i32>(h, <i32>h6, 24);
-  store<i32>(h, <i32>h7, 28);
-  store<i32>(h, <i32>h8, 32);
-  store<i32>(h, <i32>h9, 36);
+  fe_sq(h, f);
+  fe_add(h, h, h);
 }
 
 /** Brings f back to the carried bound (for sums headed to fe_tobytes). */
@@ -318,67 +272,60 @@ export function fe_frombytes(h: usize, s32: usize): void {
   store<i32>(h, bitsAt(s32, 230, 25), 36);
 }
 
-// p as limbs, times two: 2p = 2 (2^26 - 19) + sum over i >= 1 of 2 (2^width_i - 1) 2^ceil(25.5 i).
-// Added to a carried element it makes every limb non-negative without changing the value mod p.
-@inline function twoPLimb(i: i32): i64 {
-  return i == 0 ? (<i64>(1 << 26) - 19) * 2 : (i & 1) != 0 ? (<i64>(1 << 25) - 1) * 2 : (<i64>(1 << 26) - 1) * 2;
+// Limb widths: 26 bits for even limbs, 25 for odd ones.
+@inline function limbBits(i: usize): i64 {
+  return 26 - <i64>(i & 1);
+}
+
+// One floor-carry pass over the limbs at t (i64 each), non-negative limbs in, limbs within their
+// width out; returns the carry out of limb 9, floor(value / 2^255).
+function carryPass(t: usize): i64 {
+  let c: i64 = 0;
+  for (let i: usize = 0; i < 10; i++) {
+    const v = load<i64>(t + (i << 3)) + c;
+    c = v >> limbBits(i);
+    store<i64>(t + (i << 3), v - (c << limbBits(i)));
+  }
+  return c;
 }
 
 /**
  * s32 = the canonical 32-byte encoding of h (the unique value in [0, p)), any input within the
  * fe_mul input bound. Steps: carry to the balanced bound; add 2p so every limb is non-negative;
- * two floor-carry passes give a value in [0, 2^255); finally subtract p if the value is >= p.
+ * two floor-carry passes, each folding the carry out of bit 255 back in as 19 c (2^255 = 19 mod
+ * p), give a value in [0, 2^255) (the second pass's carry is 0 or 1, and after a 1 the value is
+ * below 57); finally subtract p if the value is >= p. Rare (a few times per verification), so
+ * written for size, not speed.
  */
 export function fe_tobytes(s32: usize, h: usize): void {
-  const t = feScratchToBytes;
-  fe_carry(t, h);
-  let h0 = limb(t, 0) + twoPLimb(0), h1 = limb(t, 1) + twoPLimb(1), h2 = limb(t, 2) + twoPLimb(2);
-  let h3 = limb(t, 3) + twoPLimb(3), h4 = limb(t, 4) + twoPLimb(4), h5 = limb(t, 5) + twoPLimb(5);
-  let h6 = limb(t, 6) + twoPLimb(6), h7 = limb(t, 7) + twoPLimb(7), h8 = limb(t, 8) + twoPLimb(8);
-  let h9 = limb(t, 9) + twoPLimb(9);
-  let c: i64;
-  for (let pass = 0; pass < 2; pass++) {
-    // All limbs non-negative, so the top carry c (<= 3 on the first pass, <= 1 on the second) is
-    // exactly floor(value / 2^255), folded back as 19 c since 2^255 = 19 mod p.
-    c = h0 >> 26; h1 += c; h0 -= c << 26;
-    c = h1 >> 25; h2 += c; h1 -= c << 25;
-    c = h2 >> 26; h3 += c; h2 -= c << 26;
-    c = h3 >> 25; h4 += c; h3 -= c << 25;
-    c = h4 >> 26; h5 += c; h4 -= c << 26;
-    c = h5 >> 25; h6 += c; h5 -= c << 25;
-    c = h6 >> 26; h7 += c; h6 -= c << 26;
-    c = h7 >> 25; h8 += c; h7 -= c << 25;
-    c = h8 >> 26; h9 += c; h8 -= c << 26;
-    c = h9 >> 25; h9 -= c << 25; h0 += c * 19;
+  const t = wideScratch;
+  fe_carry(feScratchToBytes, h);
+  for (let i: usize = 0; i < 10; i++) {
+    // 2p in limbs: 2 (2^26 - 19), then 2 (2^width - 1) for every other limb.
+    const twoP: i64 = ((<i64>1 << limbBits(i)) - (i == 0 ? 19 : 1)) * 2;
+    store<i64>(t + (i << 3), <i64>load<i32>(feScratchToBytes + (i << 2)) + twoP);
   }
-  // Now 0 <= value < 2^255. It is >= p exactly when value + 19 reaches 2^255.
-  let q = (h0 + 19) >> 26;
-  q = (h1 + q) >> 25; q = (h2 + q) >> 26; q = (h3 + q) >> 25; q = (h4 + q) >> 26;
-  q = (h5 + q) >> 25; q = (h6 + q) >> 26; q = (h7 + q) >> 25; q = (h8 + q) >> 26;
-  q = (h9 + q) >> 25;
-  // value - q p = value + 19 q - q 2^255: add 19 q, carry, and drop bit 255.
-  h0 += 19 * q;
-  c = h0 >> 26; h1 += c; h0 -= c << 26;
-  c = h1 >> 25; h2 += c; h1 -= c << 25;
-  c = h2 >> 26; h3 += c; h2 -= c << 26;
-  c = h3 >> 25; h4 += c; h3 -= c << 25;
-  c = h4 >> 26; h5 += c; h4 -= c << 26;
-  c = h5 >> 25; h6 += c; h5 -= c << 25;
-  c = h6 >> 26; h7 += c; h6 -= c << 26;
-  c = h7 >> 25; h8 += c; h7 -= c << 25;
-  c = h8 >> 26; h9 += c; h8 -= c << 26;
-  h9 &= (1 << 25) - 1;
-  // Pack the limbs at bit offsets 0, 26, 51, 77, 102, 128, 153, 179, 204, 230.
-  store<u32>(s32, <u32>(h0 | (h1 << 26)), 0);
-  store<u32>(s32, <u32>((h1 >> 6) | (h2 << 19)), 4);
-  store<u32>(s32, <u32>((h2 >> 13) | (h3 << 13)), 8);
-  store<u32>(s32, <u32>((h3 >> 19) | (h4 << 6)), 12);
-  store<u32>(s32, <u32>(h5 | (h6 << 25)), 16);
-  store<u32>(s32, <u32>((h6 >> 7) | (h7 << 19)), 20);
-  store<u32>(s32, <u32>((h7 >> 13) | (h8 << 12)), 24);
-  store<u32>(s32, <u32>((h8 >> 20) | (h9 << 6)), 28);
+  for (let pass = 0; pass < 2; pass++) {
+    const top = carryPass(t); // (before reading limb 0 back: the pass rewrites it)
+    store<i64>(t, load<i64>(t) + 19 * top);
+  }
+  // Now 0 <= value < 2^255, limbs within their widths. It is >= p exactly when value + 19
+  // carries out of bit 255; then value - p = value + 19 - 2^255.
+  let q: i64 = 19;
+  for (let i: usize = 0; i < 10; i++) q = (load<i64>(t + (i << 3)) + q) >> limbBits(i);
+  store<i64>(t, load<i64>(t) + 19 * q);
+  carryPass(t); // the carry out of bit 255 is exactly q: dropped
+  // Pack the limbs, at bit offsets 0, 26, 51, 77, ..., 230, into 32 little-endian bytes.
+  memory.fill(s32, 0, 32);
+  let bit: u32 = 0;
+  for (let i: usize = 0; i < 10; i++) {
+    let v = <u64>load<i64>(t + (i << 3)) << (bit & 7);
+    for (let at = s32 + (bit >> 3); v != 0; at++, v >>= 8) store<u8>(at, load<u8>(at) | <u8>v);
+    bit += <u32>limbBits(i);
+  }
 }
 
+const wideScratch: usize = memory.data(80, 8);
 const feScratchToBytes: usize = memory.data(<i32>FE_BYTES, 8);
 const bytesScratch: usize = memory.data(32, 8);
 

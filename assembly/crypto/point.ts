@@ -56,7 +56,7 @@ export function ge_projective_from_completed(p: usize, c: usize): void {
 /**
  * c = 2 p, from p's X, Y, Z only (RFC 8032 §5.1.4 doubling):
  * A = X^2, B = Y^2, C = 2 Z^2, H = A + B, E = H - (X + Y)^2, G = A - B, F = C + G.
- * Bounds: A, B, C carried; X + Y two terms; H, G two terms, E three, F three.
+ * Bounds: A, B carried, C two terms (fe_sq2); X + Y two terms; H, G two terms, E three, F four.
  */
 export function ge_double(c: usize, p: usize): void {
   const a = t0, b = t1, xy = t2;

@@ -42,7 +42,7 @@ export function limbs(v: bigint): number[] {
 }
 
 /** Window width of the base-point table: entries are B, 3B, ..., (2^(w-1) - 1) B. */
-export const BASE_WINDOW = 6;
+export const BASE_WINDOW = 5;
 
 /** The affine cached entries (y + x, y - x, 2 d x y) of the odd multiples of B. */
 export function baseTable(): number[][] {
