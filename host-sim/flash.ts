@@ -206,7 +206,7 @@ export class NorFlash implements FlashPort {
     for (let u = firstUnit; u < firstUnit + units; u++) {
       if (this.isProgrammed(u)) return ERR_FLASH_NOT_ERASED;
     }
-    const data = src.slice(); // the caller's buffer may change under a torn replay
+    const data = new Uint8Array(src); // a copy (Buffer.slice would be a view): the caller may reuse src
     const mode = this.countOperation();
     if (mode === "before") this.cut();
     if (mode === "torn") {

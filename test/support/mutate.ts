@@ -33,16 +33,18 @@ export type Mutation =
 
 export function applyMutation(bundle: Uint8Array, donor: Uint8Array, m: Mutation): Uint8Array {
   const len = bundle.length;
+  // A copy, never a view: Buffer's slice() shares memory and would corrupt the original.
+  const copy = () => new Uint8Array(bundle);
   switch (m.kind) {
     case "flip": {
-      const out = bundle.slice();
+      const out = copy();
       for (const [pos, bit] of m.flips) out[pos % len]! ^= 1 << bit;
       return out;
     }
     case "truncate":
-      return bundle.slice(0, m.at % len);
+      return copy().subarray(0, m.at % len);
     case "set": {
-      const out = bundle.slice();
+      const out = copy();
       out[m.at % len] = m.value;
       return out;
     }
@@ -55,7 +57,7 @@ export function applyMutation(bundle: Uint8Array, donor: Uint8Array, m: Mutation
     }
     case "duplicate": {
       const spans = fieldSpans(bundle);
-      if (spans.length === 0) return bundle.slice();
+      if (spans.length === 0) return copy();
       const [start, end] = spans[m.field % spans.length]!;
       const boundaries = [0, ...spans.map((s) => s[1])];
       const to = boundaries[m.to % boundaries.length]!;
