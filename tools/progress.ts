@@ -8,13 +8,15 @@ export type UpdatePhase = "transfer" | "verify" | "apply";
 export interface ProgressReporter {
   /** `done` of `total` units of `phase` are complete. */
   update(phase: UpdatePhase, done: number, total: number): void;
+  /** Every phase ended successfully: fill the bars (the agent's last report may precede the end). */
+  finish(): void;
   /** Removes the bars' timers; call once, on success or failure. */
   stop(): void;
 }
 
 const LABELS: Record<UpdatePhase, string> = { transfer: "transfer", verify: "verify  ", apply: "apply   " };
 
-const QUIET: ProgressReporter = { update() {}, stop() {} };
+const QUIET: ProgressReporter = { update() {}, finish() {}, stop() {} };
 
 /** Bars on the terminal if `io` is one, else a reporter that prints nothing. */
 export function progressFor(io: CliIo): ProgressReporter {
@@ -37,8 +39,13 @@ export function progressFor(io: CliIo): ProgressReporter {
         bar = bars.create(Math.max(total, 1), 0, { phase: LABELS[phase] });
         started.set(phase, bar);
       }
-      bar.setTotal(Math.max(total, 1));
+      // A phase that has ended reports 0 of 0: keep what the bar last showed.
+      if (total <= 0) return;
+      bar.setTotal(total);
       bar.update(Math.min(done, total));
+    },
+    finish() {
+      for (const bar of started.values()) bar.update(bar.getTotal());
     },
     stop() {
       bars.stop();

@@ -58,6 +58,7 @@ export function registerSim(program: Command, io: CliIo): void {
         }
         throw err;
       }
+      if (report.error === null) progress.finish();
       progress.stop();
       if (options.json) io.out(`${JSON.stringify({ result: report.result, error: report.error, message: report.message, flashOps: report.flashOps, ...report.boot })}\n`);
       if (report.error !== null) {
