@@ -115,6 +115,12 @@ describe("keys of other types", () => {
     expect(() => loadSigningKey(join(dir, "absent.pem"))).toThrow(/cannot read private key file .*absent\.pem: no such file/);
   });
 
+  it("refuses an encrypted private key, saying how to decrypt it", () => {
+    const path = join(dirs.make(), "enc.pem");
+    execFileSync("openssl", ["genpkey", "-algorithm", "ed25519", "-aes256", "-pass", "pass:secret", "-out", path]);
+    expect(() => loadSigningKey(path)).toThrow(/enc\.pem is an encrypted private key; .*openssl pkey -in/);
+  });
+
   it("refuses a public key where a private key is needed", () => {
     const dir = dirs.make();
     const path = join(dir, "k.pub");

@@ -53,6 +53,9 @@ export function loadSigningKey(path: string): SigningKey {
   try {
     privateKey = createPrivateKey({ key: Buffer.from(pem), format: "pem" });
   } catch {
+    if (Buffer.from(pem).includes("-----BEGIN ENCRYPTED PRIVATE KEY-----")) {
+      throw new InputError(`${path} is an encrypted private key; airlock reads unencrypted PKCS#8 PEM (decrypt a copy with \`openssl pkey -in ${path} -out PLAIN.pem\`)`);
+    }
     throw new InputError(
       `${path} is not a PEM private key; make one with \`airlock keygen PATH\` or \`openssl genpkey -algorithm ed25519\``,
     );

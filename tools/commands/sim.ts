@@ -4,9 +4,13 @@ import type { CliIo } from "../cli-io.js";
 import { RejectedError } from "../errors.js";
 import { readInput } from "../files.js";
 import { progressFor } from "../progress.js";
-import { SimPowerCut, simBoot, simConfirm, simInit, simUpdate, type BootReport, type UpdateReport } from "../sim.js";
+import type { BootReport, UpdateReport } from "../sim.js";
 import { parseTargetArgument } from "../targets.js";
 import { integer } from "./options.js";
+
+// The simulator (agent loader, flash model) loads only when a sim verb runs: the other verbs
+// start faster without it.
+const simulator = () => import("../sim.js");
 
 export function registerSim(program: Command, io: CliIo): void {
   const sim = program.command("sim").description("simulated devices: the real agent over emulated flash, kept in one file");
@@ -25,6 +29,7 @@ export function registerSim(program: Command, io: CliIo): void {
         const { name, file } = parseTargetArgument(argument);
         files[name] = readInput(file, `image "${name}"`);
       }
+      const { simInit } = await simulator();
       const boot = await simInit({ flash: options.flash, board: options.board, root: readInput(options.root, "root metadata"), images: files });
       io.out(options.json ? `${JSON.stringify(boot)}\n` : `made ${options.flash} (board ${options.board}): ${describeBoot(boot)}\n`);
     });
@@ -40,6 +45,7 @@ export function registerSim(program: Command, io: CliIo): void {
     .option("--json", "print {result, error, message, flashOps, slot, images, rootVersion, targetsVersion, trial}")
     .action(async (path: string, options: { flash: string; powerCutAt?: number; tear?: boolean; resume?: boolean; json?: boolean }) => {
       const bundle = readInput(path, "bundle");
+      const { simUpdate, SimPowerCut } = await simulator();
       const progress = options.json ? progressFor({ ...io, isTTY: false }) : progressFor(io);
       let report: UpdateReport;
       try {
@@ -75,6 +81,7 @@ export function registerSim(program: Command, io: CliIo): void {
     .requiredOption("--flash <dev>", "device file")
     .option("--json", 'print {"slot", "images", "rootVersion", "targetsVersion", "trial"}')
     .action(async (options: { flash: string; json?: boolean }) => {
+      const { simBoot } = await simulator();
       const boot = await simBoot(options.flash);
       io.out(options.json ? `${JSON.stringify(boot)}\n` : `${describeBoot(boot)}\n`);
     });
@@ -85,6 +92,7 @@ export function registerSim(program: Command, io: CliIo): void {
     .requiredOption("--flash <dev>", "device file")
     .option("--json", "print what runs as one JSON object")
     .action(async (options: { flash: string; json?: boolean }) => {
+      const { simConfirm } = await simulator();
       const boot = await simConfirm(options.flash);
       io.out(options.json ? `${JSON.stringify(boot)}\n` : `confirmed: ${describeBoot(boot)}\n`);
     });

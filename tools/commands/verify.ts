@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import type { CliIo } from "../cli-io.js";
 import { RejectedError } from "../errors.js";
 import { readInput } from "../files.js";
-import { verifyBundle } from "../sim.js";
+
 
 export function registerVerify(bundle: Command, io: CliIo): void {
   bundle
@@ -15,6 +15,7 @@ export function registerVerify(bundle: Command, io: CliIo): void {
     .option("--json", "print {verified, error, message, rootVersion, targetsVersion, images}")
     .argument("<bundle>", "bundle file")
     .action(async (path: string, options: { trustedRoot: string; manifest?: string; board: string; json?: boolean }) => {
+      const { verifyBundle } = await import("../sim.js"); // the simulator loads only when needed
       const report = await verifyBundle({
         trustedRoot: readInput(options.trustedRoot, "trusted root"),
         manifest: options.manifest === undefined ? undefined : readInput(options.manifest, "manifest"),
