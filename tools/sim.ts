@@ -9,21 +9,22 @@
 // flash as it was just before that power-on whenever the power-on itself wrote to flash (the
 // first boot of a trial image records "tried"); otherwise it holds the flash as it is now, on
 // which the replayed power-on writes nothing. Replayed operations are not counted as the new
-// command's flash operations.
-import { createHash } from "node:crypto";
-import { loadBoard, DEFAULT_BOARD, type Board } from "../host-sim/boards.js";
+// command's flash operations. (The one write a trial run can make before it confirms - clearing
+// a finished update session when a new update is refused during the trial - is not kept; the
+// next update attempt makes it again.)
+import { ERR_UPDATE_STATE, OK } from "../assembly/status.js";
+import { DEFAULT_BOARD, loadBoard, type Board } from "../host-sim/boards.js";
 import { DeviceFileError, loadDevice, saveDevice } from "../host-sim/device-file.js";
 import { AgentError, SimDevice, type BootInfo, type UpdateOutcome, type UpdatePhase } from "../host-sim/device.js";
 import { NorFlash, PowerCutError, type NorFlashState } from "../host-sim/flash.js";
-import { InputError, PowerCutInterrupt, RejectedError } from "./errors.js";
-import { parseManifest } from "./manifest.js";
-import { OK, ERR_UPDATE_STATE } from "../assembly/status.js";
 import { statusInfo } from "../host-sim/status.js";
 import { parseBundle } from "./bundle.js";
+import { InputError, PowerCutInterrupt, RejectedError } from "./errors.js";
 import { hex } from "./keys.js";
+import { parseManifest } from "./manifest.js";
 import { schema } from "./proto.js";
-import { USER_MANIFEST_TARGET } from "./targets.js";
 import { parseRoot } from "./root.js";
+import { USER_MANIFEST_TARGET } from "./targets.js";
 
 /** Host counter in the device file: 1 while the device is powered on (an image is running). */
 const RUNNING = "running";
@@ -374,7 +375,3 @@ function stageAndVerify(device: SimDevice, bundle: Uint8Array): number {
 const VERIFY_BUDGET = 64 * 1024;
 /** update_poll's answer while the phase is still running. */
 const POLL_MORE = 1;
-
-export function sha256Hex(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
