@@ -13,8 +13,9 @@
 // fe_add and fe_sub do not carry; the callers in point.ts keep their chains within four terms.
 //
 // Every function takes pointers to 40-byte elements; outputs may alias inputs (all limbs are
-// loaded before any is stored). Nothing here branches on secret data, though verification only
-// handles public data anyway.
+// loaded before any is stored). The arithmetic is branch-free, but fe_tobytes and the callers'
+// checks are not constant-time: this code only ever verifies, and verification handles public
+// data (DESIGN.md), so no secret passes through it.
 
 /** Bytes of one field element. */
 export const FE_BYTES: usize = 40;
