@@ -78,6 +78,7 @@ export const ERR_TARGET_HASH_MISMATCH = -75; // a payload's SHA-256 differs from
 export const ERR_PERSONALIZED_UNKNOWN = -76; // payload left out but the device manifest has no such target
 export const ERR_PERSONALIZED_MISMATCH = -77; // payload left out but the manifest records other length or hash
 export const ERR_SLOT_VERIFY = -78; // an installed slot reads back with the wrong hash (flash fault)
+export const ERR_PAYLOAD_UNLISTED = -79; // the bundle carries a payload its signed targets metadata does not list
 
 // Update service and boot
 export const ERR_UPDATE_STATE = -90; // the call is not allowed in the update's current state

@@ -314,13 +314,12 @@ export class SimDevice {
   }
 
   /**
-   * Stages the bundle through the I/O window, verifies and applies it (no reboot). A rejected
-   * bundle returns ok: false with the code; power cuts propagate as PowerCutError.
+   * Brings the service to a fresh transfer (or keeps an interrupted one when resuming) and
+   * streams the bundle through the I/O window. Returns the agent's code (0 when transferred).
    */
-  update(bundle: Uint8Array, options: UpdateOptions = {}): UpdateOutcome {
-    const budget = options.budget ?? DEFAULT_BUDGET;
+  private stage(bundle: Uint8Array, options: UpdateOptions): number {
     const x = this.instance.exports;
-    let s = this.status();
+    const s = this.status();
     let offset = 0;
     if (options.resume && s.state === STATE.TRANSFERRING) {
       offset = s.bytesReceived;
@@ -328,12 +327,12 @@ export class SimDevice {
       if (s.state !== STATE.INACTIVE && s.state !== STATE.FINISHED) this.abort();
       if (this.status().state === STATE.FINISHED) {
         const rc = this.reset();
-        if (rc < 0) return this.outcome(rc);
+        if (rc < 0) return rc;
       }
       const rc = this.guard(() => x.update_start());
-      if (rc < 0) return this.outcome(rc);
+      if (rc < 0) return rc;
     }
-    const rc = this.guard((a) => {
+    return this.guard((a) => {
       const io = a.io();
       options.onProgress?.("transfer", offset, bundle.length);
       for (let at = offset; at < bundle.length; at += io.length) {
@@ -345,6 +344,41 @@ export class SimDevice {
       }
       return x.update_set_transferred(bundle.length);
     });
+  }
+
+  /**
+   * Stages and verifies the bundle without installing it (the host's `bundle verify` on a
+   * throw-away device). ok when the agent reached VERIFIED; the service is left there.
+   * Like a device, it keeps a bundle root that verified even if the rest is rejected.
+   */
+  verify(bundle: Uint8Array, options: UpdateOptions = {}): UpdateOutcome {
+    const budget = options.budget ?? DEFAULT_BUDGET;
+    let rc = this.stage(bundle, options);
+    if (rc < 0) return this.outcome(rc);
+    rc = this.guard((a) => a.exports.update_verify());
+    if (rc < 0) return this.outcome(rc);
+    rc = this.pollPhase("verify", budget, options);
+    const s = this.status();
+    const info = statusInfo(rc < 0 ? rc : s.lastError);
+    const ok = rc >= 0 && s.state === STATE.VERIFIED;
+    return {
+      ok,
+      state: s.state,
+      result: s.result,
+      error: ok ? OK : info.code,
+      errorName: ok ? "OK" : info.name,
+      message: ok ? "bundle verified: the device would install it" : info.message,
+    };
+  }
+
+  /**
+   * Stages the bundle through the I/O window, verifies and applies it (no reboot). A rejected
+   * bundle returns ok: false with the code; power cuts propagate as PowerCutError.
+   */
+  update(bundle: Uint8Array, options: UpdateOptions = {}): UpdateOutcome {
+    const budget = options.budget ?? DEFAULT_BUDGET;
+    const x = this.instance.exports;
+    const rc = this.stage(bundle, options);
     if (rc < 0) return this.outcome(rc);
     let step = this.guard(() => x.update_verify());
     if (step < 0) return this.outcome(step);
@@ -353,7 +387,7 @@ export class SimDevice {
     step = this.guard(() => x.update_apply());
     if (step < 0) return this.outcome(step);
     step = this.pollPhase("apply", budget, options);
-    s = this.status();
+    const s = this.status();
     if (step >= 0 && s.state !== STATE.FINISHED) return this.outcome(ERR_UPDATE_STATE);
     return this.outcome(step);
   }

@@ -72,6 +72,7 @@ const TABLE: Array<[number, string, string]> = [
   [-75, "ERR_TARGET_HASH_MISMATCH", "a payload's SHA-256 differs from the hash its metadata signed; the payload was altered or corrupted in transfer"],
   [-76, "ERR_PERSONALIZED_UNKNOWN", "a payload was left out of the bundle but the device has no such image; send the full bundle"],
   [-77, "ERR_PERSONALIZED_MISMATCH", "a payload was left out of the bundle but the device's image differs from the signed one; send the full bundle"],
+  [-79, "ERR_PAYLOAD_UNLISTED", "the bundle carries a payload its signed targets metadata does not list; it was refused before any of its bytes reached flash. Build bundles with `airlock bundle create`"],
   [-78, "ERR_SLOT_VERIFY", "an installed slot reads back with the wrong hash (flash fault); retry the update, and check the flash if it recurs"],
   // Flash port
   [-80, "ERR_FLASH_OUT_OF_RANGE", "a flash operation reaches past the end of the flash; the layout does not match the part"],

@@ -192,12 +192,18 @@ describe("malformed bundles", () => {
       const b = new Uint8Array(1 + Math.floor(rand() * 600)).map(() => Math.floor(rand() * 256));
       refuse(d, b);
     }
-    expect(refuse(d, Uint8Array.of(0x1a, 0xff, 0xff, 0xff, 0xff, 0x0f))).toBe("ERR_PROTO_TRUNCATED");
+    // Refused while streaming (the transfer gate) ...
+    expect(refuse(d, Uint8Array.of(0x1a, 0xff, 0xff, 0xff, 0xff, 0x0f))).toBe("ERR_BUNDLE_TOO_LARGE");
     expect(refuse(d, concat(varint(0x1a), Uint8Array.from(new Array(11).fill(0xff))))).toBe("ERR_PROTO_VARINT");
-    expect(refuse(d, Uint8Array.of(0x1b, 0x1c))).toBe("ERR_PROTO_WIRE_TYPE");
-    expect(refuse(d, Uint8Array.of(0x02, 0x00))).toBe("ERR_PROTO_FIELD_NUMBER");
-    expect(refuse(d, field(9, "unknown only"))).toBe("ERR_TARGETS_MISSING");
-    expect(refuse(d, concat(...new Array(70).fill(field(9, "x"))))).toBe("ERR_BUNDLE_FORMAT");
+    expect(refuse(d, Uint8Array.of(0x1b, 0x1c))).toBe("ERR_BUNDLE_FORMAT");
+    expect(refuse(d, Uint8Array.of(0x02, 0x00))).toBe("ERR_BUNDLE_FORMAT");
+    expect(refuse(d, field(9, "unknown only"))).toBe("ERR_BUNDLE_FORMAT");
+    expect(refuse(d, concat(...new Array(70).fill(field(3, ""))))).toBe("ERR_BUNDLE_FORMAT");
+    // ... or by the strict parser once staged.
+    expect(refuse(d, Uint8Array.of(0x1a, 0x64, 0x0a, 0x07))).toBe("ERR_PROTO_TRUNCATED");
+    expect(refuse(d, concat(field(3, concat(field(1, "targets"), Uint8Array.of(0x13)))))).toBe("ERR_PROTO_WIRE_TYPE");
+    expect(refuse(d, concat(field(3, concat(Uint8Array.of(0x02, 0x00)))))).toBe("ERR_PROTO_FIELD_NUMBER");
+    expect(refuse(d, field(3, ""))).toBe("ERR_BUNDLE_FORMAT");
     const info = await d.device.powerOn();
     expect(info).toMatchObject({ slot: "a", targetsVersion: 0 });
     expect(d.device.status().state).toBe(STATE.FINISHED);

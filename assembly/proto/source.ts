@@ -6,6 +6,23 @@ import { flashByte, flashRead, flashFault, clearFlashFault } from "../store/flas
 
 let fromMemory = false;
 
+// While a transfer is in progress the last bytes received may not be programmed yet (they wait
+// in the writer's partial write unit). The overlay serves flash addresses [overlayStart,
+// overlayStart + overlayLen) from that RAM instead, so metadata can be checked as it arrives.
+let overlayStart: u32 = 0;
+let overlayLen: u32 = 0;
+let overlayPtr: usize = 0;
+
+export function setFlashOverlay(addr: u32, ptr: usize, len: u32): void {
+  overlayStart = addr;
+  overlayPtr = ptr;
+  overlayLen = len;
+}
+
+export function clearFlashOverlay(): void {
+  overlayLen = 0;
+}
+
 export function useFlashSource(): void {
   fromMemory = false;
   clearFlashFault();
@@ -22,7 +39,9 @@ export function sourceIsMemory(): bool {
 
 /** One byte; a flash fault is remembered and reported by sourceFault(). */
 export function sourceByte(addr: u32): u8 {
-  return fromMemory ? load<u8>(<usize>addr) : flashByte(addr);
+  if (fromMemory) return load<u8>(<usize>addr);
+  if (addr - overlayStart < overlayLen) return load<u8>(overlayPtr + (addr - overlayStart));
+  return flashByte(addr);
 }
 
 /** Copies len bytes at addr into memory at dst. */
@@ -31,7 +50,13 @@ export function sourceRead(addr: u32, dst: usize, len: u32): i32 {
     memory.copy(dst, <usize>addr, len);
     return OK;
   }
-  return flashRead(addr, dst, len);
+  if (overlayLen == 0 || <u64>addr + <u64>len <= <u64>overlayStart) return flashRead(addr, dst, len);
+  // The part before the overlay from flash, the rest byte by byte (overlay, then flash).
+  const before = addr < overlayStart ? overlayStart - addr : 0;
+  const rc = flashRead(addr, dst, before);
+  if (rc != OK) return rc;
+  for (let i = before; i < len; i++) store<u8>(dst + i, sourceByte(addr + i));
+  return sourceFault();
 }
 
 /** The first flash error met by sourceByte since the source was selected, or OK. */

@@ -4,11 +4,11 @@
 //                  map<string, SignedTargetsMetadata> targets_metadata = 3;
 //                  map<string, bytes> target_payloads = 4; SignedRootMetadata root_metadata = 5 }
 // Strict: singular fields once, map keys once, only the "targets" metadata role (no delegation),
-// at most MAX_BUNDLE_FIELDS top-level fields. Payloads for names outside the layout are skipped:
-// they are never listed (targets parsing refuses unknown names), so never written anywhere.
+// at most MAX_BUNDLE_FIELDS top-level fields. A payload for a name outside the layout is refused
+// (ERR_PAYLOAD_UNLISTED): no signed metadata can list it.
 import {
   OK, ERR_PROTO_DUPLICATE_FIELD, ERR_PROTO_DUPLICATE_KEY, ERR_BUNDLE_FORMAT, ERR_ROOT_TOO_LARGE,
-  ERR_TARGETS_MISSING, ERR_TARGETS_TOO_LARGE,
+  ERR_TARGETS_MISSING, ERR_TARGETS_TOO_LARGE, ERR_PAYLOAD_UNLISTED,
 } from "../status";
 import {
   MAX_BUNDLE_FIELDS, MAX_TARGETS, MAX_TARGET_NAME, MAX_ROOT_METADATA_BYTES, MAX_TARGETS_METADATA_BYTES,
@@ -117,11 +117,12 @@ export function indexBundle(start: u32, len: u32): i32 {
       bundleTargetsStart = entryValue;
       bundleTargetsLen = entryValueLen;
     } else {
-      if (entryKeyLen == 0 || entryKeyLen > <u32>MAX_TARGET_NAME) continue;
+      // A name outside the layout can never be listed (targets parsing refuses it).
+      if (entryKeyLen == 0 || entryKeyLen > <u32>MAX_TARGET_NAME) return ERR_PAYLOAD_UNLISTED;
       const r = sourceRead(entryKey, keyBuffer, entryKeyLen);
       if (r != OK) return r;
       const t = findTarget(keyBuffer, entryKeyLen);
-      if (t < 0) continue;
+      if (t < 0) return ERR_PAYLOAD_UNLISTED;
       if ((payloadMask & (1 << <u32>t)) != 0) return ERR_PROTO_DUPLICATE_KEY;
       payloadMask |= 1 << <u32>t;
       store<u32>(payloadStart + <u32>t * 4, entryValue);

@@ -18,9 +18,10 @@ import { IO_WINDOW_BYTES } from "../limits";
 import { stagingOffset, stagingSize, sectorAt, sectorStart } from "../store/layout";
 import { RECORD_SESSION, readRecord, writeRecordOf } from "../store/records";
 import { onTrial } from "../store/control";
-import { writerBegin, writerAppend, writerFlush, writerPosition, writerProgrammed } from "./writer";
+import { writerBegin, writerFlush, writerPosition, writerProgrammed } from "./writer";
 import { verifyBegin, verifyStep, verifyTotal, verifyHashed } from "./verify";
 import { installBegin, installStep, installTotal, installDone } from "./install";
+import { gateReset, gateForget, gateReady, gateReplay, gateWrite } from "./gate";
 
 // Pigweed's BundledUpdateState and BundledUpdateResult numbers.
 export const STATE_UNKNOWN: u32 = 0;
@@ -79,6 +80,7 @@ export function serviceRestore(): i32 {
     state = s;
     durable = d;
     writerBegin(stagingOffset, d);
+    gateForget();
   } else if (s == STATE_TRANSFERRED) {
     state = s;
     total = n;
@@ -112,7 +114,14 @@ export function updateStart(): i32 {
   durable = 0;
   total = 0;
   writerBegin(stagingOffset, 0);
+  gateReset();
   return persist();
+}
+
+/** A refusal by the transfer gate is a verification failure; a flash error a transfer failure. */
+function refuseTransfer(code: i32): i32 {
+  const flashError = code <= -80 && code >= -89;
+  return finish(flashError ? RESULT_TRANSFER_FAILED : RESULT_VERIFY_FAILED, code);
 }
 
 /** Appends len bytes from the I/O window at `offset` of the bundle (offset = bytes received). */
@@ -122,8 +131,12 @@ export function updateWrite(io: usize, offset: u32, len: u32): i32 {
   if (offset != writerPosition()) return ERR_TRANSFER_OFFSET;
   if (len > stagingSize - offset) return ERR_BUNDLE_TOO_LARGE;
   if (len == 0) return OK;
-  const rc = writerAppend(io, len);
-  if (rc != OK) return finish(RESULT_TRANSFER_FAILED, rc);
+  if (!gateReady()) {
+    const r = gateReplay(writerPosition());
+    if (r != OK) return refuseTransfer(r);
+  }
+  const rc = gateWrite(io, len);
+  if (rc != OK) return refuseTransfer(rc);
   // Checkpoint at each staging sector boundary passed: the sector after it will be erased again
   // on resume, so everything before it is exactly what was received.
   const programmed = writerProgrammed();

@@ -10,7 +10,7 @@ import {
   OK, ERR_NOT_PROVISIONED, ERR_ROOT_ROLE, ERR_ROOT_NOT_SIGNED_BY_TRUSTED, ERR_ROOT_NOT_SELF_SIGNED,
   ERR_ROOT_ROLLBACK, ERR_ROOT_VERSION_REUSED, ERR_TARGETS_MISSING, ERR_TARGETS_NOT_SIGNED,
   ERR_TARGETS_ROLLBACK, ERR_TARGET_LENGTH_MISMATCH, ERR_PERSONALIZED_UNKNOWN,
-  ERR_PERSONALIZED_MISMATCH, ERR_TARGET_HASH_MISMATCH, ERR_STORE_CORRUPT,
+  ERR_PERSONALIZED_MISMATCH, ERR_TARGET_HASH_MISMATCH, ERR_STORE_CORRUPT, ERR_PAYLOAD_UNLISTED,
 } from "../status";
 import { scratch, SCRATCH_BYTES } from "../store/scratch";
 import { MAX_TARGETS } from "../limits";
@@ -86,7 +86,7 @@ function sameFlashBytes(a: u32, b: u32, len: u32): i32 {
   return 1;
 }
 
-function verifyRoot(): i32 {
+export function verifyRoot(): i32 {
   let rc = loadTrustedRoot();
   if (rc != OK) return rc;
   if (bundleRootLen == 0) return OK;
@@ -118,7 +118,11 @@ function verifyRoot(): i32 {
   return loadTrustedRoot();
 }
 
-function verifyTargets(): i32 {
+/**
+ * The targets metadata alone: signatures with the trusted root's targets threshold, then its
+ * content (role, version, hardware, targets) and anti-rollback against the running manifest.
+ */
+export function verifyTargetsMetadata(): i32 {
   useFlashSource();
   let rc = parseSigned(SIGNED_TARGETS, bundleTargetsStart, bundleTargetsLen);
   if (rc == SIGNED_NO_PAYLOAD) return ERR_TARGETS_MISSING;
@@ -131,6 +135,15 @@ function verifyTargets(): i32 {
   rc = manifestLoad(MANIFEST_CURRENT, activeSlot);
   if (rc != OK) return rc;
   if (targetsVersion < manifestVersion(MANIFEST_CURRENT)) return ERR_TARGETS_ROLLBACK;
+  return OK;
+}
+
+function verifyTargets(): i32 {
+  let rc = verifyTargetsMetadata();
+  if (rc != OK) return rc;
+  for (let t: u32 = 0; t < targetCount; t++) {
+    if ((payloadMask & (1 << t)) != 0 && !targetListed(t)) return ERR_PAYLOAD_UNLISTED;
+  }
   for (let t: u32 = 0; t < targetCount; t++) {
     if (!targetListed(t)) continue;
     if ((payloadMask & (1 << t)) != 0) {

@@ -26,6 +26,14 @@ export function writerPosition(): u32 {
   return written + tailLen;
 }
 
+/** The received bytes not programmed yet: tailLength() bytes at tailPointer(), at base + programmed. */
+export function tailPointer(): usize {
+  return tail;
+}
+export function tailLength(): u32 {
+  return tailLen;
+}
+
 /** Bytes durably programmed so far. */
 export function writerProgrammed(): u32 {
   return written;
