@@ -389,7 +389,7 @@ export const ATTACKS: Attack[] = [
       const signed = encode(schema().SignedTargetsMetadata, { serializedTargetsMetadata: t.serialized, signatures: t.sigs });
       return wire.lying(BUNDLE_TARGETS_METADATA, 0x0fffffff, wire.mapEntry(TARGETS_METADATA_NAME, signed));
     },
-    codes: ["ERR_PROTO_TRUNCATED", "ERR_TARGETS_TOO_LARGE", "ERR_BUNDLE_FORMAT"],
+    codes: ["ERR_PROTO_TRUNCATED", "ERR_TARGETS_TOO_LARGE", "ERR_BUNDLE_FORMAT", "ERR_BUNDLE_TOO_LARGE"],
   },
 
   // ---- wrong hardware ----
@@ -468,12 +468,18 @@ export const ATTACKS: Attack[] = [
     name: "two targets metadata entries under the same map key",
     setup: devDevice,
     bundle: (c) => {
+      // The second entry comes right after the first, before any payload: a parser keeping the
+      // last entry would check the evil, unsigned one (or the first and install the second).
       const t = validTargets(c);
-      const honest = bundleAround(t.serialized, t.sigs, t.payloads);
+      const honestMetadata = bundleAround(t.serialized, t.sigs, {});
       const evilPayloads = { app: evilImage() };
       const evil = encode(schema().TargetsMetadata, targetsMetadata(evilPayloads, 9));
       const signedEvil = encode(schema().SignedTargetsMetadata, { serializedTargetsMetadata: evil, signatures: [] });
-      return Buffer.concat([honest, wire.lengthDelimited(BUNDLE_TARGETS_METADATA, wire.mapEntry(TARGETS_METADATA_NAME, signedEvil))]);
+      return Buffer.concat([
+        honestMetadata,
+        wire.lengthDelimited(BUNDLE_TARGETS_METADATA, wire.mapEntry(TARGETS_METADATA_NAME, signedEvil)),
+        encode(schema().UpdateBundle, { targetPayloads: t.payloads }),
+      ]);
     },
     codes: ["ERR_PROTO_DUPLICATE_KEY"],
   },
