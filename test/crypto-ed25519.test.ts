@@ -256,6 +256,7 @@ describe("Ed25519 agrees with OpenSSL", () => {
   });
 
   it("compared at least 2,000 cases with OpenSSL", () => {
+    console.info(`Ed25519: the agent agreed with OpenSSL on ${compared} cases`);
     expect(compared).toBeGreaterThanOrEqual(2000);
   });
 });
