@@ -34,6 +34,14 @@ function fieldOrder(bytes: Uint8Array): number[] {
   return fields;
 }
 
+/** Length of the first top-level field (tag, length prefix and value). */
+function fieldLength(bytes: Uint8Array): number {
+  const reader = protobuf.Reader.create(bytes);
+  const tag = reader.uint32();
+  reader.skipType(tag & 7);
+  return reader.pos;
+}
+
 describe("createBundle", () => {
   it("lists each target's length and SHA-256 under role targets, with the hardware ID in field 65", () => {
     const bytes = createBundle({ targetsVersion: 5, payloads: [{ name: "app", data: app }], hardwareId: "nrf52840-dk" });
@@ -166,6 +174,16 @@ describe("personalizeBundle", () => {
 });
 
 describe("parseBundle", () => {
+  it("refuses a bundle repeating its root, a targets metadata name or a payload name, as the device does", () => {
+    const bytes = createBundle({ targetsVersion: 1, payloads: [{ name: "app", data: app }], root: signedRoot });
+    const parsed = parseBundle(bytes);
+    const payloadAgain = encodeBundle(undefined, parsed.targetsSigned, { app: Buffer.from("other") }).subarray(encodeBundle(undefined, parsed.targetsSigned, {}).length);
+    expect(() => parseBundle(Buffer.concat([bytes, payloadAgain]))).toThrow(/carries payload "app" twice/);
+    expect(() => parseBundle(Buffer.concat([bytes, encodeBundle(undefined, parsed.targetsSigned, {})]))).toThrow(/carries targets metadata "targets" twice/);
+    const rootAgain = encodeBundle(parsed.root!.signed, parsed.targetsSigned, {}).subarray(0, fieldLength(bytes));
+    expect(() => parseBundle(Buffer.concat([bytes, rootAgain]))).toThrow(/carries root metadata twice/);
+  });
+
   it("refuses non-protobuf, truncated, and bundles without targets metadata", () => {
     const bytes = createBundle({ targetsVersion: 1, payloads: [{ name: "app", data: app }] });
     expect(() => parseBundle(Buffer.from("hello world, not a bundle"))).toThrow(/not a valid UpdateBundle/);

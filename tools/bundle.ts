@@ -2,6 +2,7 @@
 // its exact bytes, an optional new root, and the payloads. Library functions used by the CLI,
 // the tests and the other tools.
 import { createHash } from "node:crypto";
+import protobuf from "protobufjs";
 import { MAX_TARGETS_METADATA_BYTES } from "../assembly/limits.js";
 import { InputError } from "./errors.js";
 import { hex, type SigningKey } from "./keys.js";
@@ -103,6 +104,7 @@ export function encodeBundle(
 /** Decodes a bundle; anything without targets metadata of role "targets" is an InputError. */
 export function parseBundle(bytes: Uint8Array, what = "bundle"): ParsedBundle {
   const bundle = decode<UpdateBundle>(schema().UpdateBundle, bytes, what);
+  refuseRepeats(bytes, what);
   const targetsSigned = bundle.targetsMetadata?.[TARGETS_METADATA_NAME];
   const targetsSerialized = targetsSigned?.serializedTargetsMetadata;
   if (!targetsSigned || !targetsSerialized || targetsSerialized.length === 0) {
@@ -114,6 +116,46 @@ export function parseBundle(bytes: Uint8Array, what = "bundle"): ParsedBundle {
   }
   const root = bundle.rootMetadata ? parseSignedRoot(bundle.rootMetadata, `${what}'s root metadata`) : undefined;
   return { root, targetsSigned, targetsSerialized, targets, payloads: bundle.targetPayloads ?? {} };
+}
+
+// UpdateBundle field numbers (proto/update_bundle.proto) whose repetition protobufjs would merge
+// or let the last one win, where the device refuses the bundle: a host tool must not describe a
+// bundle differently from how the device reads it.
+const FIELD_TARGETS_METADATA = 3;
+const FIELD_TARGET_PAYLOADS = 4;
+const FIELD_ROOT_METADATA = 5;
+const WIRE_LENGTH_DELIMITED = 2;
+
+/** Refuses a bundle that carries its root twice, or repeats a targets metadata or payload name. */
+function refuseRepeats(bytes: Uint8Array, what: string): void {
+  const reader = protobuf.Reader.create(bytes);
+  const seen = new Set<string>();
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    const field = tag >>> 3;
+    if ((tag & 7) !== WIRE_LENGTH_DELIMITED || ![FIELD_TARGETS_METADATA, FIELD_TARGET_PAYLOADS, FIELD_ROOT_METADATA].includes(field)) {
+      reader.skipType(tag & 7);
+      continue;
+    }
+    const entry = reader.bytes();
+    const name = field === FIELD_ROOT_METADATA ? "root metadata" : `${field === FIELD_TARGETS_METADATA ? "targets metadata" : "payload"} "${mapKey(entry)}"`;
+    if (seen.has(name)) {
+      throw new InputError(`${what} carries ${name} twice; a device refuses such a bundle (ERR_PROTO_DUPLICATE_KEY / ERR_PROTO_DUPLICATE_FIELD): rebuild it with \`airlock bundle create\``);
+    }
+    seen.add(name);
+  }
+}
+
+/** The key (field 1, a string) of an encoded map entry. */
+function mapKey(entry: Uint8Array): string {
+  const reader = protobuf.Reader.create(entry);
+  let key = "";
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    if (tag >>> 3 === 1 && (tag & 7) === WIRE_LENGTH_DELIMITED) key = reader.string();
+    else reader.skipType(tag & 7);
+  }
+  return key;
 }
 
 /** Appends `key`'s signature over the bundle's exact targets metadata bytes. */
