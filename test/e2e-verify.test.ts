@@ -41,6 +41,17 @@ describe("airlock bundle verify", () => {
     expect((await verify(bundle)).json).toMatchObject({ verified: true, rootVersion: 2 });
   });
 
+  it("agrees with inspect's rotation check: accepted by both, or refused by both", async () => {
+    for (const [root, accepted] of [["prod-root.bin", true], ["prod-root-old-only.bin", false], ["prod-root-new-only.bin", false], ["prod-root-bad-new-sig.bin", false]] as const) {
+      const inspect = await ok("root", "inspect", w.at(root), "--trusted-root", w.at("dev-root.bin"), "--json");
+      expect((JSON.parse(inspect.stdout) as { rotation: { accepted: boolean } }).rotation.accepted, root).toBe(accepted);
+      const bundle = await w.bundle(`agree-${root}.bundle`, { version: 1, images: { app: "v2.bin" }, root, signers: ["prod-targets"] });
+      expect((await verify(bundle)).json.verified, root).toBe(accepted);
+    }
+    const human = await ok("root", "inspect", w.at("prod-root-old-only.bin"), "--trusted-root", w.at("dev-root.bin"));
+    expect(human.stdout).toMatch(/rotation from trusted root v1: REFUSED \(trusted root keys: 1 valid of 1 needed; version accepted\)/);
+  });
+
   it("rejects a corrupt targets signature with exit 1 and the agent's code", async () => {
     const good = await w.bundle("to-corrupt.bundle", { version: 2, images: { app: "v2.bin" }, signers: ["dev-targets"] });
     const { code, json, stderr } = await verify(w.corruptTargetsSignature(good, "corrupt.bundle"));

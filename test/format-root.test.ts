@@ -94,6 +94,29 @@ describe("signRoot", () => {
   });
 });
 
+describe("rotation check against a trusted root", () => {
+  const trusted = signRoot(createRoot({ rootKeys: [rootA.public], targetsKeys: [targets.public], version: 1 }), rootA.signing);
+  const next = createRoot({ rootKeys: [rootB.public], targetsKeys: [targets.public], version: 2 });
+
+  it("accepts a newer root signed by the trusted root's keys and its own", () => {
+    const both = signRoot(signRoot(next, rootA.signing), rootB.signing);
+    const report = inspectRoot(both, "root", trusted);
+    expect(report.signatures.map((s) => s.status)).toEqual(["valid", "valid"]); // the old key is known through the trusted root
+    expect(report.rotation).toEqual({ trustedVersion: 1, validTrustedSignatures: 1, trustedThreshold: 1, trustedThresholdMet: true, versionAccepted: true, accepted: true });
+  });
+
+  it("refuses a root signed only by the old keys, only by the new keys, or older than the trusted one", () => {
+    expect(inspectRoot(signRoot(next, rootA.signing), "root", trusted).rotation).toMatchObject({ trustedThresholdMet: true, accepted: false });
+    expect(inspectRoot(signRoot(next, rootB.signing), "root", trusted).rotation).toMatchObject({ trustedThresholdMet: false, accepted: false });
+    const newer = signRoot(createRoot({ rootKeys: [rootA.public], targetsKeys: [targets.public], version: 5 }), rootA.signing);
+    expect(inspectRoot(trusted, "root", newer).rotation).toMatchObject({ versionAccepted: false, accepted: false });
+    // The same root again is accepted (byte-identical); the same version with other bytes is not.
+    expect(inspectRoot(trusted, "root", trusted).rotation?.accepted).toBe(true);
+    const sameVersion = signRoot(createRoot({ rootKeys: [rootA.public], targetsKeys: [rootB.public], version: 1 }), rootA.signing);
+    expect(inspectRoot(sameVersion, "root", trusted).rotation).toMatchObject({ versionAccepted: false, accepted: false });
+  });
+});
+
 describe("device bounds", () => {
   const many = Array.from({ length: MAX_ROOT_KEYS + 1 }, (_, i) => makeKey(dir, `many${i}`));
 

@@ -240,11 +240,14 @@ export interface BundleReport {
 
 /**
  * Describes a bundle. Targets signatures are checked against the targets keys of the bundle's
- * own root, or of `trustedRoot` (a root file) when the bundle carries none.
+ * own root, or of `trustedRoot` (a root file) when the bundle carries none; a bundle's root is
+ * checked as a rotation from `trustedRoot` when both are there.
  */
 export function inspectBundle(bytes: Uint8Array, options: { trustedRoot?: Uint8Array } = {}): BundleReport {
   const bundle = parseBundle(bytes);
-  const keyRoot = bundle.root ?? (options.trustedRoot ? parseRoot(options.trustedRoot, "the given root metadata") : undefined);
+  const given = options.trustedRoot ? parseRoot(options.trustedRoot, "the given root metadata") : undefined;
+  // After a rotation the device checks targets with the bundle's root, as here.
+  const keyRoot = bundle.root ?? given;
   const keySource = bundle.root ? "bundle root" : keyRoot ? "given root" : null;
   const signatures = checkSignatures(
     bundle.targetsSigned.signatures ?? [],
@@ -271,7 +274,7 @@ export function inspectBundle(bytes: Uint8Array, options: { trustedRoot?: Uint8A
   });
   return {
     bytes: bytes.length,
-    root: bundle.root ? describeRoot(bundle.root) : null,
+    root: bundle.root ? describeRoot(bundle.root, given) : null,
     targets: {
       role: bundle.targets.commonMetadata?.role ?? "",
       specVersion: bundle.targets.commonMetadata?.specVersion ?? "",

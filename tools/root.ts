@@ -127,30 +127,68 @@ export interface RootReport {
   validRootSignatures: number;
   /** This root meets its own root threshold (a rotation also needs the previous root's). */
   rootThresholdMet: boolean;
+  /** With a trusted (previous) root: whether a device trusting it would rotate to this one. */
+  rotation?: RotationReport;
 }
 
-/** Describes root metadata: versions, keys and their roles, thresholds, and signature validity. */
-export function inspectRoot(bytes: Uint8Array, what = "root metadata"): RootReport {
-  return describeRoot(parseRoot(bytes, what));
+export interface RotationReport {
+  trustedVersion: number;
+  /** Distinct root keys of the trusted root with a valid signature on this root. */
+  validTrustedSignatures: number;
+  trustedThreshold: number;
+  trustedThresholdMet: boolean;
+  /** Newer than the trusted root, or the very same bytes (a device refuses anything else). */
+  versionAccepted: boolean;
+  /** All of the above and this root's own threshold: the device would rotate. */
+  accepted: boolean;
 }
 
-export function describeRoot(root: ParsedRoot): RootReport {
+/**
+ * Describes root metadata: versions, keys and their roles, thresholds, and signature validity.
+ * With `trustedRoot` (the root a device trusts now), also whether that device would rotate to it.
+ */
+export function inspectRoot(bytes: Uint8Array, what = "root metadata", trustedRoot?: Uint8Array): RootReport {
+  return describeRoot(parseRoot(bytes, what), trustedRoot ? parseRoot(trustedRoot, "the trusted root") : undefined);
+}
+
+export function describeRoot(root: ParsedRoot, trusted?: ParsedRoot): RootReport {
   const { metadata } = root;
   const rootRole = roleReport(metadata.rootSignatureRequirement);
   const targetsRole = roleReport(metadata.targetsSignatureRequirement);
   const keys = (metadata.keys ?? []).map((mapping) => keyReport(mapping, rootRole, targetsRole));
-  const signatures = checkSignatures(root.signed.signatures ?? [], root.serialized, publicKeysOf(metadata));
+  // A rotation is signed by the trusted root's keys too: check those against its key list.
+  const known = new Map([...(trusted ? publicKeysOf(trusted.metadata) : []), ...publicKeysOf(metadata)]);
+  const signatures = checkSignatures(root.signed.signatures ?? [], root.serialized, known);
   const validRootSignatures = countValid(signatures, rootRole.keyIds);
+  const rootThresholdMet = rootRole.threshold > 0 && validRootSignatures >= rootRole.threshold;
+  const version = metadata.commonMetadata?.version ?? 0;
+  let rotation: RotationReport | undefined;
+  if (trusted) {
+    const trustedRole = roleReport(trusted.metadata.rootSignatureRequirement);
+    const trustedVersion = trusted.metadata.commonMetadata?.version ?? 0;
+    const validTrustedSignatures = countValid(signatures, trustedRole.keyIds);
+    const trustedThresholdMet = trustedRole.threshold > 0 && validTrustedSignatures >= trustedRole.threshold;
+    const versionAccepted = version > trustedVersion || (version === trustedVersion && hex(root.serialized) === hex(trusted.serialized));
+    rotation = {
+      trustedVersion,
+      validTrustedSignatures,
+      trustedThreshold: trustedRole.threshold,
+      trustedThresholdMet,
+      versionAccepted,
+      accepted: trustedThresholdMet && versionAccepted && rootThresholdMet,
+    };
+  }
   return {
     role: metadata.commonMetadata?.role ?? "",
     specVersion: metadata.commonMetadata?.specVersion ?? "",
-    version: metadata.commonMetadata?.version ?? 0,
+    version,
     keys,
     root: rootRole,
     targets: targetsRole,
     signatures,
     validRootSignatures,
-    rootThresholdMet: rootRole.threshold > 0 && validRootSignatures >= rootRole.threshold,
+    rootThresholdMet,
+    ...(rotation ? { rotation } : {}),
   };
 }
 

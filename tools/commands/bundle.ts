@@ -57,7 +57,7 @@ export function registerBundle(program: Command, io: CliIo): Command {
     .command("inspect")
     .description("show root and targets metadata, targets with length and SHA-256, and signatures")
     .argument("<bundle>", "bundle file")
-    .option("--root <root>", "root metadata whose targets keys check the signatures (when the bundle carries no root)")
+    .option("--root <root>", "the root a device trusts: checks the targets signatures (or the bundle root's rotation)")
     .option("--json", "print one JSON object")
     .action((path: string, options: { root?: string; json?: boolean }) => {
       const report = inspectBundle(readInput(path, "bundle"), {

@@ -22,6 +22,12 @@ export function formatRoot(report: RootReport, indent = ""): string {
     ...formatSignatures(report.signatures, indent),
     `${indent}root threshold: ${report.rootThresholdMet ? "met" : "NOT met"} (${report.validRootSignatures} valid of ${report.root.threshold} needed)`,
   ];
+  const r = report.rotation;
+  if (r) {
+    lines.push(
+      `${indent}rotation from trusted root v${r.trustedVersion}: ${r.accepted ? "accepted" : "REFUSED"} (trusted root keys: ${r.validTrustedSignatures} valid of ${r.trustedThreshold} needed; version ${r.versionAccepted ? "accepted" : "REFUSED: older, or the same version with other content"})`,
+    );
+  }
   return lines.join("\n") + "\n";
 }
 

@@ -49,9 +49,11 @@ export function registerRoot(program: Command, io: CliIo): void {
     .command("inspect")
     .description("show versions, keys and their roles, thresholds and signatures")
     .argument("<root>", "root metadata file")
+    .option("--trusted-root <root>", "the root a device trusts now: also check the rotation to ROOT")
     .option("--json", "print one JSON object")
-    .action((path: string, options: { json?: boolean }) => {
-      const report = inspectRoot(readInput(path, "root metadata"), path);
+    .action((path: string, options: { trustedRoot?: string; json?: boolean }) => {
+      const trusted = options.trustedRoot === undefined ? undefined : readInput(options.trustedRoot, "trusted root");
+      const report = inspectRoot(readInput(path, "root metadata"), path, trusted);
       io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatRoot(report));
     });
 }
