@@ -16,7 +16,6 @@ import { booted, runningSlot } from "./boot";
 
 const HEADER_BYTES: u32 = 24;
 const ENTRY_BYTES: u32 = <u32>MAX_TARGET_NAME + 40;
-export const BOOT_INFO_MAX_BYTES: u32 = HEADER_BYTES + 4 * ENTRY_BYTES;
 
 export function writeBootInfo(out: usize): i32 {
   let rc = loadTrustedRoot();

@@ -33,10 +33,6 @@ export function useMemorySource(): void {
   clearFlashFault();
 }
 
-export function sourceIsMemory(): bool {
-  return fromMemory;
-}
-
 /** One byte; a flash fault is remembered and reported by sourceFault(). */
 export function sourceByte(addr: u32): u8 {
   if (fromMemory) return load<u8>(<usize>addr);

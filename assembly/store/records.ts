@@ -164,10 +164,6 @@ function markDirty(pos: u32): i32 {
   return OK;
 }
 
-export function storeMounted(): bool {
-  return mounted;
-}
-
 /** Flash address of the latest body of a record type, or 0 when there is none. */
 export function recordAddress(type: u32): u32 {
   return load<u32>(recordAddr + type * 4);

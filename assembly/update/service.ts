@@ -261,7 +261,3 @@ export function updateStatus(out: usize): i32 {
   store<u32>(out + 28, phaseTotal);
   return OK;
 }
-
-export function updateState(): u32 {
-  return state;
-}
