@@ -144,7 +144,7 @@ describe("usage and input errors", () => {
   });
 
   it("prints --help for every sim verb and bundle verify", async () => {
-    for (const verb of [["sim"], ["sim", "init"], ["sim", "update"], ["sim", "boot"], ["sim", "confirm"], ["bundle", "verify"]]) {
+    for (const verb of [["sim"], ["sim", "init"], ["sim", "update"], ["sim", "boot"], ["sim", "confirm"], ["sim", "manifest"], ["bundle", "verify"]]) {
       const run = await airlock(...verb, "--help");
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(new RegExp(`^Usage: airlock ${verb.join(" ")}`));

@@ -75,6 +75,16 @@ describe("airlock bundle verify", () => {
     expect(other.json.error).toBe("ERR_PERSONALIZED_MISMATCH");
   });
 
+  it("takes the manifest from a simulated device with sim manifest, which leaves the device as it was", async () => {
+    const device = await w.device("manifest-source");
+    const before = readFileSync(device);
+    await ok("sim", "manifest", "--flash", device, "-o", w.at("device-manifest.bin"));
+    expect(readFileSync(device).equals(before)).toBe(true);
+    const full = await w.bundle("perso-device.full", { version: 1, images: { app: "v1.bin" }, signers: ["dev-targets"] });
+    await ok("bundle", "personalize", "--remove", "app", "-o", w.at("perso-device.bundle"), full);
+    expect((await verify(w.at("perso-device.bundle"), "--manifest", w.at("device-manifest.bin"))).json).toMatchObject({ verified: true, images: { app: w.image("v1.bin") } });
+  });
+
   it("refuses a targets version older than the manifest's", async () => {
     const bundle = await w.bundle("older.bundle", { version: 2, images: { app: "v2.bin" }, signers: ["dev-targets"] });
     const { code, json } = await verify(bundle, "--manifest", w.at("manifest-v3.bin"));

@@ -5,7 +5,7 @@
 import { parseBundle, TARGETS_METADATA_NAME } from "./bundle.js";
 import { InputError } from "./errors.js";
 import { hex } from "./keys.js";
-import { ROLE_TARGETS } from "./metadata.js";
+import { ROLE_TARGETS, SPEC_VERSION } from "./metadata.js";
 import { decode, encode, schema, type Manifest, type TargetsMetadata } from "./proto.js";
 import { USER_MANIFEST_TARGET } from "./targets.js";
 
@@ -17,6 +17,29 @@ export function manifestFromBundle(bundle: Uint8Array, what = "bundle"): Uint8Ar
     targetsMetadata: { [TARGETS_METADATA_NAME]: parsed.targets },
     ...(userManifest ? { userManifest } : {}),
   });
+}
+
+/** A device's installed images as its boot information reports them. */
+export interface InstalledImages {
+  targetsVersion: number;
+  /** Target name -> SHA-256 (hex). */
+  images: Record<string, string>;
+  /** Target name -> length in bytes. */
+  lengths: Record<string, number>;
+}
+
+/** The manifest describing what a device runs: its targets version and each image. */
+export function manifestFromInstalled(installed: InstalledImages): Uint8Array {
+  const sha256 = schema().enums.hashSha256;
+  const targets: TargetsMetadata = {
+    commonMetadata: { specVersion: SPEC_VERSION, version: installed.targetsVersion, role: ROLE_TARGETS },
+    targetFiles: Object.entries(installed.images).map(([fileName, digest]) => ({
+      fileName,
+      length: installed.lengths[fileName] ?? 0,
+      hashes: [{ function: sha256, hash: Buffer.from(digest, "hex") }],
+    })),
+  };
+  return encode(schema().Manifest, { targetsMetadata: { [TARGETS_METADATA_NAME]: targets } });
 }
 
 export interface ParsedManifest {

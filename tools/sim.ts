@@ -21,7 +21,7 @@ import { statusInfo } from "../host-sim/status.js";
 import { parseBundle } from "./bundle.js";
 import { InputError, PowerCutInterrupt, RejectedError } from "./errors.js";
 import { hex } from "./keys.js";
-import { parseManifest } from "./manifest.js";
+import { manifestFromInstalled, parseManifest } from "./manifest.js";
 import { schema } from "./proto.js";
 import { parseRoot } from "./root.js";
 import { USER_MANIFEST_TARGET } from "./targets.js";
@@ -184,6 +184,16 @@ export async function simConfirm(flash: string): Promise<BootReport> {
   await agentCall(() => session.device.confirm());
   session.save();
   return bootReport(session.device.bootInfo());
+}
+
+/**
+ * The manifest of what the device runs (for `bundle verify --manifest` and for personalizing
+ * bundles). Reads only: the device file is left as it was.
+ */
+export async function simManifest(flash: string): Promise<Uint8Array> {
+  const session = await Session.open(flash);
+  await session.ensureRunning();
+  return manifestFromInstalled(session.device.bootInfo());
 }
 
 // ---- sim update ----

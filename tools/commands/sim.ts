@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import type { CliIo } from "../cli-io.js";
 import { RejectedError } from "../errors.js";
-import { readInput } from "../files.js";
+import { readInput, writeAtomic } from "../files.js";
 import { progressFor } from "../progress.js";
 import type { BootReport, UpdateReport } from "../sim.js";
 import { parseTargetArgument } from "../targets.js";
@@ -95,6 +95,21 @@ export function registerSim(program: Command, io: CliIo): void {
       const { simConfirm } = await simulator();
       const boot = await simConfirm(options.flash);
       io.out(options.json ? `${JSON.stringify(boot)}\n` : `confirmed: ${describeBoot(boot)}\n`);
+    });
+
+  registerSimManifest(sim, io);
+}
+
+function registerSimManifest(sim: Command, io: CliIo): void {
+  sim
+    .command("manifest")
+    .description("write the manifest of what the device runs (for bundle verify --manifest)")
+    .requiredOption("--flash <dev>", "device file")
+    .requiredOption("-o, --output <manifest>", "where to write the manifest")
+    .action(async (options: { flash: string; output: string }) => {
+      const { simManifest } = await simulator();
+      writeAtomic(options.output, await simManifest(options.flash));
+      io.out(`wrote ${options.output}\n`);
     });
 }
 
