@@ -1,7 +1,7 @@
 // The device ABI: the only door into the agent. Integers and pointers only; every function here
 // is a thin call into the folders below. Names are a contract with firmware code and the tests.
 import { IO_WINDOW_BYTES } from "./limits";
-import { OK, ERR_IO_RANGE } from "./status";
+import { OK, ERR_IO_RANGE, ERR_ALREADY_BOOTED } from "./status";
 import { SHA256_CTX_BYTES, sha256Init, sha256Update, sha256Final } from "./crypto/sha256";
 import { SHA512_CTX_BYTES, sha512Init, sha512Update, sha512Final } from "./crypto/sha512";
 import {
@@ -109,6 +109,8 @@ export function ed25519_verify_final(): i32 {
 /** Reads and validates the layout descriptor (len bytes in the I/O window), mounts the store. */
 export function configure(len: u32): i32 {
   if (len > <u32>IO_WINDOW_BYTES) return ERR_IO_RANGE;
+  // The layout cannot change under a running update or a settled boot decision.
+  if (requireBooted() == OK) return ERR_ALREADY_BOOTED;
   let rc = configureLayout(ioWindow, len);
   if (rc != OK) return rc;
   rc = storeConfigure();

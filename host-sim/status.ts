@@ -88,6 +88,7 @@ const TABLE: Array<[number, string, string]> = [
   [-94, "ERR_TRIAL_PENDING", "an update is refused while the running image is on trial; confirm it (airlock sim confirm) or let it revert first"],
   [-95, "ERR_TRIAL_NOT_BOOTED", "confirm refused: the new image has not run yet; reboot into it, then confirm"],
   [-96, "ERR_NOT_BOOTED", "the agent was called before boot() at this power-on; call configure() then boot() first"],
+  [-97, "ERR_ALREADY_BOOTED", "configure refused: the agent already booted with a layout at this power-on; configure once, before boot()"],
 ];
 
 const BY_CODE = new Map<number, StatusInfo>(TABLE.map(([code, name, message]) => [code, { code, name, message }]));

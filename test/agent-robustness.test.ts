@@ -86,6 +86,10 @@ describe("ABI order and provisioning", () => {
     const info = await d.device.powerOn();
     expect(info).toMatchObject({ rootVersion: 1, slot: "a" });
     expect(runningImageHash(d, info)).toBe(sha256Hex(v1));
+    // The layout is fixed once booted.
+    const layout = encodeLayout(board);
+    d.device.instance.io().set(layout);
+    expect(d.device.instance.exports.configure(layout.length)).toBe(S.ERR_ALREADY_BOOTED);
   });
 
   it("refuses a factory root that does not meet its own threshold, and leaves the device unprovisioned", async () => {
