@@ -12,7 +12,10 @@
 // command's flash operations. (The one write a trial run can make before it confirms - clearing
 // a finished update session when a new update is refused during the trial - is not kept; the
 // next update attempt makes it again.)
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { ERR_UPDATE_STATE, OK } from "../assembly/status.js";
+import { AGENT_WASM_URL } from "../host-sim/agent-module.js";
 import { DEFAULT_BOARD, loadBoard, type Board } from "../host-sim/boards.js";
 import { DeviceFileError, loadDevice, saveDevice } from "../host-sim/device-file.js";
 import { AgentError, SimDevice, type BootInfo, type UpdateOutcome, type UpdatePhase } from "../host-sim/device.js";
@@ -58,6 +61,7 @@ class Session {
 
   /** Opens a device file and, if the device was left running, rejoins that run. */
   static async open(path: string): Promise<Session> {
+    requireAgentBuilt();
     let image;
     try {
       image = loadDevice(path);
@@ -71,6 +75,7 @@ class Session {
   }
 
   static create(path: string, board: Board): Session {
+    requireAgentBuilt();
     const flash = new NorFlash(board.flash);
     return new Session(path, board, flash, {}, new SimDevice(flash, board));
   }
@@ -112,6 +117,13 @@ class Session {
     }
     const counters = { ...this.counters, [RUNNING]: this.running ? 1 : 0 };
     saveDevice(this.path, { board: this.board, flash, counters });
+  }
+}
+
+/** The simulator runs build/agent.wasm; without it nothing can run (a setup step, not a bug). */
+function requireAgentBuilt(): void {
+  if (!existsSync(AGENT_WASM_URL)) {
+    throw new InputError(`the agent is not built (${fileURLToPath(AGENT_WASM_URL)} is missing): run \`npm run build\` first`);
   }
 }
 
@@ -326,6 +338,7 @@ export async function verifyBundle(options: VerifyOptions): Promise<VerifyReport
       declared[file.fileName] = { length: file.length ?? 0, sha256: hash };
     }
   }
+  requireAgentBuilt();
   const flash = new NorFlash(board.flash);
   const device = new SimDevice(flash, board);
   try {
