@@ -85,6 +85,14 @@ describe("airlock bundle create, sign, inspect", () => {
     expect(readFileSync(at("b.bin")).equals(before)).toBe(true);
   });
 
+  it("warns when the bundled root lacks its own root keys' signatures", async () => {
+    await ok("root", "create", "--root-key", at("stranger.pub"), "--targets-key", at("targets.pub"), "--version", "2", "-o", at("foreign-root.bin"));
+    await ok("root", "sign", "--key", at("root"), at("foreign-root.bin"));
+    const run = await airlock("bundle", "create", "-o", at("foreign.bin"), "--targets-version", "2", "--root", at("foreign-root.bin"), `app=${at("app-v2.bin")}`);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^warning: the bundled root has 0 of the 1 signature\(s\) its own root keys must make; devices will refuse it/);
+  });
+
   it("warns when the signing key is not a targets key of the bundle's root", async () => {
     const run = await airlock("bundle", "sign", "--key", at("stranger"), at("b.bin"), "-o", at("stranger.bin"));
     expect(run.code).toBe(0);

@@ -31,6 +31,10 @@ export function registerBundle(program: Command, io: CliIo): Command {
         hardwareId: options.hardware,
       });
       writeAtomic(options.output, bytes);
+      const root = inspectBundle(bytes).root;
+      if (root && !root.rootThresholdMet) {
+        io.err(`warning: the bundled root has ${root.validRootSignatures} of the ${root.root.threshold} signature(s) its own root keys must make; devices will refuse it until they sign it (airlock root sign)\n`);
+      }
       io.out(`wrote ${options.output}: ${payloads.length} target(s), targets version ${options.targetsVersion}, unsigned (next: airlock bundle sign --key PRIV ${options.output})\n`);
     });
 
