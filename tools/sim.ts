@@ -116,7 +116,12 @@ class Session {
       flash = new NorFlash(this.board.flash, this.preBoot);
     }
     const counters = { ...this.counters, [RUNNING]: this.running ? 1 : 0 };
-    saveDevice(this.path, { board: this.board, flash, counters });
+    try {
+      saveDevice(this.path, { board: this.board, flash, counters });
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new InputError(`cannot write device file ${this.path}: ${reason} (check the directory exists and is writable)`);
+    }
   }
 }
 
