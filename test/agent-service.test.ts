@@ -3,7 +3,7 @@
 // refuses. Every step asserts what the device would boot afterwards.
 import { describe, it, expect } from "vitest";
 import * as S from "../assembly/status.js";
-import { cast, image } from "./support/fixtures.js";
+import { cast, image, makeBundle } from "./support/fixtures.js";
 import { goodBundle } from "./helpers/agent-craft.js";
 import { newDevice, runningImageHash, sha256Hex, type TestDevice } from "./helpers/agent-device.js";
 import { STATE, RESULT } from "../host-sim/device.js";
@@ -40,7 +40,7 @@ function driveTo(d: TestDevice, target: number): void {
   expect(x.update_verify()).toBe(S.OK);
   expect(x.update_poll(1)).toBe(1); // index + root
   expect(x.update_poll(1)).toBe(1); // targets
-  expect(x.update_poll(1000)).toBe(1); // hashing, 1000 of 50000 bytes
+  expect(x.update_poll(1000)).toBe(1); // at most 1000 of 50000 bytes hashed
   if (target === STATE.VERIFYING) return;
   while (x.update_poll(8192) === 1);
   if (target === STATE.VERIFIED) return;
@@ -133,6 +133,29 @@ describe("update service states", () => {
     expect(polls).toBeGreaterThan(Math.floor((3 * v2.length) / 2048));
     expect(lastProgress).toBeGreaterThan(9000);
     expect(d.device.status()).toMatchObject({ state: STATE.FINISHED, result: RESULT.SUCCESS, progress: 10000 });
+  });
+
+  it("checks metadata signatures one per poll, so a main loop keeps running", async () => {
+    const d = await factory();
+    const { prodTargets, rootV2 } = cast();
+    const b = makeBundle({ targetsVersion: 2, payloads: { app: v2 }, signers: [prodTargets], root: rootV2 });
+    // Stage through the raw ABI in one chunk per call, then count verify polls before hashing.
+    const x = d.device.instance.exports;
+    const io = d.device.instance.io();
+    expect(x.update_start()).toBe(S.OK);
+    for (let at = 0; at < b.length; at += io.length) {
+      const n = Math.min(io.length, b.length - at);
+      io.set(b.subarray(at, at + n));
+      expect(x.update_write(at, n)).toBe(S.OK);
+    }
+    expect(x.update_set_transferred(b.length)).toBe(S.OK);
+    expect(x.update_verify()).toBe(S.OK);
+    let metadataPolls = 0;
+    while (x.update_poll(1) === 1 && d.device.status().phaseDone === 0) metadataPolls++;
+    // Three signatures (old root key, new root key, targets key): at least three polls.
+    expect(metadataPolls).toBeGreaterThanOrEqual(3);
+    while (x.update_poll(65536) === 1);
+    expect(d.device.status()).toMatchObject({ state: STATE.VERIFIED });
   });
 
   it("refuses a new update while the running image is on trial, and confirm before it ran", async () => {

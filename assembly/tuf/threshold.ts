@@ -40,35 +40,71 @@ function signatureHolds(rootView: u32, k: u32, signedView: u32): i32 {
   return ed25519VerifyFinal(verifyCtx) == OK ? 1 : 0;
 }
 
+// A threshold check runs as an iterator so that update_poll can yield between signatures: each
+// step performs at most one Ed25519 verification.
+export const THRESHOLD_MISSED: i32 = 0;
+export const THRESHOLD_MORE: i32 = 1;
+export const THRESHOLD_MET: i32 = 2;
+
+let itRoot: u32 = 0;
+let itRole: u32 = 0;
+let itSigned: u32 = 0;
+let itNext: u32 = 0; // next signature to look at
+let itCounted: u32 = 0; // bit i: requirement key i already counted
+let itValid: u32 = 0;
+
+/** Starts checking `signedView`'s signatures against `role`'s requirement in `rootView`. */
+export function thresholdBegin(rootView: u32, role: u32, signedView: u32): void {
+  itRoot = rootView;
+  itRole = role;
+  itSigned = signedView;
+  itNext = 0;
+  itCounted = 0;
+  itValid = 0;
+}
+
 /**
- * 1 when the signatures of `signedView` meet the threshold of `role` in `rootView`, 0 when they
- * do not, negative on a flash error. The threshold is > 0 (parseRoot refuses 0).
+ * Looks at signatures until one has been verified: THRESHOLD_MET, THRESHOLD_MISSED (no
+ * signatures left), THRESHOLD_MORE (call again), or a negative flash error.
  */
-export function meetsThreshold(rootView: u32, role: u32, signedView: u32): i32 {
-  const threshold = requirementThreshold(rootView, role);
-  const required = requirementCount(rootView, role);
-  if (threshold == 0) return 0;
-  let counted: u32 = 0; // bit i: requirement key i already counted
-  let valid: u32 = 0;
-  const n = signedCount(signedView);
-  for (let s: u32 = 0; s < n; s++) {
-    let rc = sourceRead(signedKeyId(signedView, s), keyId, KEY_ID_BYTES);
+export function thresholdStep(): i32 {
+  const threshold = requirementThreshold(itRoot, itRole);
+  const required = requirementCount(itRoot, itRole);
+  if (threshold == 0) return THRESHOLD_MISSED; // parseRoot refuses 0; never "pass"
+  const n = signedCount(itSigned);
+  while (itNext < n) {
+    const s = itNext++;
+    let rc = sourceRead(signedKeyId(itSigned, s), keyId, KEY_ID_BYTES);
     if (rc != OK) return rc;
-    const k = findKey(rootView, keyId);
+    const k = findKey(itRoot, keyId);
     if (k < 0) continue;
     let slot: i32 = -1;
     for (let i: u32 = 0; i < required && i < <u32>MAX_ROOT_KEYS; i++) {
-      if (requirementKey(rootView, role, i) == <u32>k) slot = <i32>i;
+      if (requirementKey(itRoot, itRole, i) == <u32>k) slot = <i32>i;
     }
-    if (slot < 0 || (counted & (1 << <u32>slot)) != 0) continue;
-    rc = sourceRead(signedSignature(signedView, s), signature, SIGNATURE_BYTES);
+    if (slot < 0 || (itCounted & (1 << <u32>slot)) != 0) continue;
+    rc = sourceRead(signedSignature(itSigned, s), signature, SIGNATURE_BYTES);
     if (rc != OK) return rc;
-    const holds = signatureHolds(rootView, <u32>k, signedView);
+    const holds = signatureHolds(itRoot, <u32>k, itSigned);
     if (holds < 0) return holds;
-    if (holds == 0) continue;
-    counted |= 1 << <u32>slot;
-    valid++;
-    if (valid >= threshold) return 1;
+    if (holds == 1) {
+      itCounted |= 1 << <u32>slot;
+      itValid++;
+    }
+    if (itValid >= threshold) return THRESHOLD_MET;
+    return itNext < n ? THRESHOLD_MORE : THRESHOLD_MISSED;
   }
-  return 0;
+  return THRESHOLD_MISSED;
+}
+
+/**
+ * 1 when the signatures of `signedView` meet the threshold of `role` in `rootView`, 0 when they
+ * do not, negative on a flash error (all steps at once).
+ */
+export function meetsThreshold(rootView: u32, role: u32, signedView: u32): i32 {
+  thresholdBegin(rootView, role, signedView);
+  let rc = THRESHOLD_MORE;
+  while (rc == THRESHOLD_MORE) rc = thresholdStep();
+  if (rc < 0) return rc;
+  return rc == THRESHOLD_MET ? 1 : 0;
 }

@@ -5,7 +5,8 @@
 //   the targets metadata itself (role, version >= manifest's, hardware, lengths);  4. each
 //   payload's SHA-256 streamed from flash, at most `budget` bytes per step; payloads left out
 //   must match the device manifest.
-// Metadata steps are bounded by MAX_*_METADATA_BYTES and MAX_SIGNATURES and run whole.
+// A step performs at most one Ed25519 verification (over at most MAX_*_METADATA_BYTES of
+// metadata) or hashes at most `budget` payload bytes, so a firmware main loop keeps running.
 import {
   OK, ERR_NOT_PROVISIONED, ERR_ROOT_ROLE, ERR_ROOT_NOT_SIGNED_BY_TRUSTED, ERR_ROOT_NOT_SELF_SIGNED,
   ERR_ROOT_ROLLBACK, ERR_ROOT_VERSION_REUSED, ERR_TARGETS_MISSING, ERR_TARGETS_NOT_SIGNED,
@@ -27,7 +28,7 @@ import {
   signedPayloadStart, signedPayloadLength,
 } from "../tuf/signed";
 import { parseRoot, rootVersionOf, ROOT_TRUSTED, ROOT_CANDIDATE, ROLE_REQ_ROOT, ROLE_REQ_TARGETS } from "../tuf/root";
-import { meetsThreshold } from "../tuf/threshold";
+import { thresholdBegin, thresholdStep, THRESHOLD_MORE, THRESHOLD_MET } from "../tuf/threshold";
 import { parseTargets, targetsVersion, targetListed, targetLength, targetHash } from "../tuf/targets";
 import {
   indexBundle, bundleRootStart, bundleRootLen, bundleTargetsStart, bundleTargetsLen, payloadMask,
@@ -86,21 +87,46 @@ function sameFlashBytes(a: u32, b: u32, len: u32): i32 {
   return 1;
 }
 
-export function verifyRoot(): i32 {
-  let rc = loadTrustedRoot();
-  if (rc != OK) return rc;
-  if (bundleRootLen == 0) return OK;
-  rc = parseSigned(SIGNED_BUNDLE_ROOT, bundleRootStart, bundleRootLen);
-  if (rc == SIGNED_NO_PAYLOAD) return ERR_ROOT_ROLE;
-  if (rc != OK) return rc;
-  rc = parseRoot(ROOT_CANDIDATE, signedPayloadStart(SIGNED_BUNDLE_ROOT), signedPayloadLength(SIGNED_BUNDLE_ROOT));
-  if (rc != OK) return rc;
-  rc = meetsThreshold(ROOT_TRUSTED, ROLE_REQ_ROOT, SIGNED_BUNDLE_ROOT);
-  if (rc < 0) return rc;
-  if (rc == 0) return ERR_ROOT_NOT_SIGNED_BY_TRUSTED;
-  rc = meetsThreshold(ROOT_CANDIDATE, ROLE_REQ_ROOT, SIGNED_BUNDLE_ROOT);
-  if (rc < 0) return rc;
-  if (rc == 0) return ERR_ROOT_NOT_SELF_SIGNED;
+// ---- 2. the bundle's root (rotation) ----
+const ROOT_PARSE: u32 = 0;
+const ROOT_OLD_KEYS: u32 = 1; // the trusted root's root threshold
+const ROOT_OWN_KEYS: u32 = 2; // the new root's own root threshold
+const ROOT_COMMIT: u32 = 3;
+let rootPhase: u32 = ROOT_PARSE;
+
+/** One signature of a threshold; the phase moves on when it is decided. */
+function thresholdPhase(missed: i32, next: u32): i32 {
+  const r = thresholdStep();
+  if (r < 0) return r;
+  if (r == THRESHOLD_MORE) return 1;
+  if (r != THRESHOLD_MET) return missed;
+  rootPhase = next;
+  return 1;
+}
+
+/** 1 = call again, OK = the trusted root is settled, negative = rejected. */
+function rootStep(): i32 {
+  useFlashSource();
+  let rc: i32 = OK;
+  if (rootPhase == ROOT_PARSE) {
+    rc = loadTrustedRoot();
+    if (rc != OK) return rc;
+    if (bundleRootLen == 0) return OK;
+    rc = parseSigned(SIGNED_BUNDLE_ROOT, bundleRootStart, bundleRootLen);
+    if (rc == SIGNED_NO_PAYLOAD) return ERR_ROOT_ROLE;
+    if (rc != OK) return rc;
+    rc = parseRoot(ROOT_CANDIDATE, signedPayloadStart(SIGNED_BUNDLE_ROOT), signedPayloadLength(SIGNED_BUNDLE_ROOT));
+    if (rc != OK) return rc;
+    thresholdBegin(ROOT_TRUSTED, ROLE_REQ_ROOT, SIGNED_BUNDLE_ROOT);
+    rootPhase = ROOT_OLD_KEYS;
+  }
+  if (rootPhase == ROOT_OLD_KEYS) {
+    rc = thresholdPhase(ERR_ROOT_NOT_SIGNED_BY_TRUSTED, ROOT_OWN_KEYS);
+    if (rootPhase == ROOT_OWN_KEYS) thresholdBegin(ROOT_CANDIDATE, ROLE_REQ_ROOT, SIGNED_BUNDLE_ROOT);
+    return rc;
+  }
+  if (rootPhase == ROOT_OWN_KEYS) return thresholdPhase(ERR_ROOT_NOT_SELF_SIGNED, ROOT_COMMIT);
+  // ROOT_COMMIT: version rules, then persist first and trust after.
   const trusted = rootVersionOf(ROOT_TRUSTED);
   const candidate = rootVersionOf(ROOT_CANDIDATE);
   if (candidate < trusted) return ERR_ROOT_ROLLBACK;
@@ -112,35 +138,65 @@ export function verifyRoot(): i32 {
     if (rc < 0) return rc;
     return rc == 1 ? OK : ERR_ROOT_VERSION_REUSED;
   }
-  // Persist first, then trust: the rest of the bundle is checked against the stored root.
   rc = writeRecordOf(RECORD_ROOT, true, bundleRootStart, bundleRootLen);
   if (rc != OK) return rc;
   return loadTrustedRoot();
 }
 
-/**
- * The targets metadata alone: signatures with the trusted root's targets threshold, then its
- * content (role, version, hardware, targets) and anti-rollback against the running manifest.
- */
-export function verifyTargetsMetadata(): i32 {
+/** The whole root step at once (the transfer gate's check). */
+export function verifyRoot(): i32 {
+  rootPhase = ROOT_PARSE;
+  let rc: i32 = 1;
+  while (rc == 1) rc = rootStep();
+  return rc;
+}
+
+// ---- 3. the targets metadata ----
+const TARGETS_PARSE: u32 = 0;
+const TARGETS_KEYS: u32 = 1;
+const TARGETS_CHECK: u32 = 2;
+let targetsPhase: u32 = TARGETS_PARSE;
+
+/** 1 = call again, OK = accepted, negative = rejected. With payloads: checks them against it. */
+function targetsStep(withPayloads: bool): i32 {
   useFlashSource();
-  let rc = parseSigned(SIGNED_TARGETS, bundleTargetsStart, bundleTargetsLen);
-  if (rc == SIGNED_NO_PAYLOAD) return ERR_TARGETS_MISSING;
-  if (rc != OK) return rc;
-  rc = meetsThreshold(ROOT_TRUSTED, ROLE_REQ_TARGETS, SIGNED_TARGETS);
-  if (rc < 0) return rc;
-  if (rc == 0) return ERR_TARGETS_NOT_SIGNED;
+  let rc: i32 = OK;
+  if (targetsPhase == TARGETS_PARSE) {
+    rc = parseSigned(SIGNED_TARGETS, bundleTargetsStart, bundleTargetsLen);
+    if (rc == SIGNED_NO_PAYLOAD) return ERR_TARGETS_MISSING;
+    if (rc != OK) return rc;
+    thresholdBegin(ROOT_TRUSTED, ROLE_REQ_TARGETS, SIGNED_TARGETS);
+    targetsPhase = TARGETS_KEYS;
+  }
+  if (targetsPhase == TARGETS_KEYS) {
+    const r = thresholdStep();
+    if (r < 0) return r;
+    if (r == THRESHOLD_MORE) return 1;
+    if (r != THRESHOLD_MET) return ERR_TARGETS_NOT_SIGNED;
+    targetsPhase = TARGETS_CHECK;
+    return 1;
+  }
+  // TARGETS_CHECK: the signed content, then the payloads against it.
   rc = parseTargets(signedPayloadStart(SIGNED_TARGETS), signedPayloadLength(SIGNED_TARGETS));
   if (rc != OK) return rc;
   rc = manifestLoad(MANIFEST_CURRENT, activeSlot);
   if (rc != OK) return rc;
   if (targetsVersion < manifestVersion(MANIFEST_CURRENT)) return ERR_TARGETS_ROLLBACK;
-  return OK;
+  return withPayloads ? checkPayloads() : OK;
 }
 
-function verifyTargets(): i32 {
-  let rc = verifyTargetsMetadata();
-  if (rc != OK) return rc;
+/**
+ * The targets metadata alone, all at once (the transfer gate's check): signatures with the
+ * trusted root's targets threshold, then role, version, hardware, targets, anti-rollback.
+ */
+export function verifyTargetsMetadata(): i32 {
+  targetsPhase = TARGETS_PARSE;
+  let rc: i32 = 1;
+  while (rc == 1) rc = targetsStep(false);
+  return rc;
+}
+
+function checkPayloads(): i32 {
   for (let t: u32 = 0; t < targetCount; t++) {
     if ((payloadMask & (1 << t)) != 0 && !targetListed(t)) return ERR_PAYLOAD_UNLISTED;
   }
@@ -202,16 +258,18 @@ export function verifyStep(budget: u32): i32 {
     useFlashSource();
     rc = indexBundle(stagingOffset, bundleBytes);
     if (rc != OK) return rc;
+    rootPhase = ROOT_PARSE;
     step = STEP_ROOT;
   }
   if (step == STEP_ROOT) {
-    rc = verifyRoot();
-    if (rc != OK) return rc;
+    rc = rootStep();
+    if (rc != OK) return rc; // 1: more signatures to check
+    targetsPhase = TARGETS_PARSE;
     step = STEP_TARGETS;
-    return 1; // signature checks are the heavy part: let the caller breathe
+    return 1;
   }
   if (step == STEP_TARGETS) {
-    rc = verifyTargets();
+    rc = targetsStep(true);
     if (rc != OK) return rc;
     step = STEP_HASH;
     return 1;
