@@ -9,7 +9,9 @@ import { goodBundle, concat, field, varint } from "./helpers/agent-craft.js";
 import { newDevice, runningImageHash, sha256Hex, type TestDevice } from "./helpers/agent-device.js";
 import { encodeLayout } from "../host-sim/layout.js";
 import { loadBoard } from "../host-sim/boards.js";
-import { instantiateAgent } from "../host-sim/agent-module.js";
+import { instantiateAgent, AGENT_WASM_URL } from "../host-sim/agent-module.js";
+import { statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { NorFlash } from "../host-sim/flash.js";
 import { STATE, statusName } from "../host-sim/index.js";
 
@@ -21,6 +23,14 @@ const board = loadBoard("nrf52840");
 function knownCode(code: number): boolean {
   return !statusName(code).startsWith("UNKNOWN_");
 }
+
+describe("footprint", () => {
+  it("the whole agent.wasm stays under 48 KiB", () => {
+    const size = statSync(fileURLToPath(AGENT_WASM_URL)).size;
+    expect(size).toBeGreaterThan(10_000);
+    expect(size).toBeLessThan(48 * 1024);
+  });
+});
 
 describe("layout descriptor", () => {
   const good = encodeLayout(board);
