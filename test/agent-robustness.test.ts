@@ -76,6 +76,24 @@ describe("layout descriptor", () => {
     });
   }
 
+  it("never traps on random or mutated descriptors", async () => {
+    let seed = 4242;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    for (let i = 0; i < 300; i++) {
+      const bytes = i % 2 === 0
+        ? good.map((b) => (rand() < 0.05 ? Math.floor(rand() * 256) : b))
+        : new Uint8Array(Math.floor(rand() * 200)).map(() => Math.floor(rand() * 256));
+      const agent = await instantiateAgent(new NorFlash(board.flash));
+      agent.io().set(bytes);
+      const rc = agent.exports.configure(bytes.length);
+      expect(knownCode(rc)).toBe(true);
+      // Configured or not, the calls after it answer with a code, never a trap.
+      expect(knownCode(agent.exports.boot())).toBe(true);
+      expect(knownCode(agent.exports.update_start())).toBe(true);
+      expect(agent.memory.buffer.byteLength).toBe(65536);
+    }
+  });
+
   it("refuses a length beyond the I/O window without reading it", async () => {
     const agent = await instantiateAgent(new NorFlash(board.flash));
     expect(agent.exports.configure(IO_WINDOW_BYTES + 1)).toBe(S.ERR_IO_RANGE);
@@ -116,6 +134,25 @@ describe("ABI order and provisioning", () => {
     const sha = new Uint8Array(32).fill(7);
     const info = await d.device.provision(rootV1, {}, { targetsVersion: 4, declared: { app: { length: 1234, sha256: sha } } });
     expect(info).toMatchObject({ targetsVersion: 4, images: { app: "07".repeat(32) }, lengths: { app: 1234 } });
+  });
+
+  it("never traps on random provisioning requests and image chunks", async () => {
+    let seed = 777;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const d = newDevice();
+    const a = await instantiateAgent(d.flash);
+    const layout = encodeLayout(board);
+    a.io().set(layout);
+    expect(a.exports.configure(layout.length)).toBe(S.OK);
+    for (let i = 0; i < 300; i++) {
+      const io = a.io();
+      for (let j = 0; j < 256; j++) io[j] = Math.floor(rand() * 256);
+      const rc = i % 3 === 0
+        ? a.exports.provision_image(Math.floor(rand() * 6), Math.floor(rand() * 8192), Math.floor(rand() * 5000))
+        : a.exports.provision(Math.floor(rand() * 300));
+      expect(knownCode(rc)).toBe(true);
+      expect(a.memory.buffer.byteLength).toBe(65536);
+    }
   });
 
   it("refuses malformed provisioning requests", async () => {
