@@ -151,7 +151,12 @@ export function update_start(): i32 {
   return rc != OK ? rc : updateStart();
 }
 
-/** Appends len bytes from the window at bundle offset `offset` (= bytes received so far). */
+/**
+ * Appends len bytes from the window at bundle offset `offset` (= bytes received so far). The
+ * bytes pass the transfer gate first: metadata must precede payloads, and a payload the signed
+ * metadata does not list is refused before it reaches flash. The call that completes the first
+ * payload entry's header also verifies the metadata (at most 3 x MAX_SIGNATURES signatures).
+ */
 export function update_write(offset: u32, len: u32): i32 {
   const rc = requireBooted();
   return rc != OK ? rc : updateWrite(ioWindow, offset, len);

@@ -10,6 +10,9 @@
 // staging sector boundary), TRANSFERRED (with the total) and FINISHED (with result and error).
 // VERIFYING, VERIFIED and INSTALLING are never persisted: after a reset the bundle is TRANSFERRED
 // again and must be verified again - nothing unverified can survive a reset as "verified".
+// While TRANSFERRING every byte passes the transfer gate (gate.ts) before it is programmed; a
+// refusal there ends the update as VERIFY_FAILED with the gate's code.
+// Updates are refused while the running image is on trial: its revert slot must stay intact.
 import {
   OK, ERR_UPDATE_STATE, ERR_TRANSFER_OFFSET, ERR_BUNDLE_TOO_LARGE, ERR_TRANSFER_LENGTH, ERR_IO_RANGE,
   ERR_TRIAL_PENDING, ERR_STORE_CORRUPT,
