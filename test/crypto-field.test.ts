@@ -12,7 +12,7 @@ import { L, bytes32, number } from "./vectors/ed25519-reference.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const ENTRY = `
-import { fe_frombytes, fe_tobytes, fe_mul, fe_sq, fe_sq2, fe_invert, fe_pow22523, fe_isnegative, fe_iszero } from "../assembly/crypto/field";
+import { fe_frombytes, fe_tobytes, fe_mul, fe_sq, fe_sq2, fe_invert, fe_pow22523, fe_isnegative, fe_iszero, FE_MUL_F_LIMB_MAX, FE_MUL_G_LIMB_MAX } from "../assembly/crypto/field";
 import { sc_reduce64, sc_is_canonical, sc_wnaf } from "../assembly/crypto/scalar";
 const buf: usize = memory.data(1024, 16);
 export function scratch(): usize { return buf; }
@@ -26,6 +26,9 @@ export function invert(): void { fe_invert(buf + 128, buf); }
 export function pow22523(): void { fe_pow22523(buf + 128, buf); }
 export function isnegative(): i32 { return fe_isnegative(buf); }
 export function iszero(): i32 { return fe_iszero(buf); }
+// The stated limb bounds, read from field.ts so the test probes exactly those edges.
+export function mulFLimbMax(): i32 { return FE_MUL_F_LIMB_MAX; }
+export function mulGLimbMax(): i32 { return FE_MUL_G_LIMB_MAX; }
 // Scalars: 64-byte input at buf + 256, output at buf + 320; wNAF digits at buf + 512.
 export function reduce64(): void { sc_reduce64(buf + 320, buf + 256); }
 export function isCanonical(): i32 { return sc_is_canonical(buf + 256); }
@@ -36,6 +39,7 @@ interface FieldTest {
   memory: WebAssembly.Memory; scratch(): number;
   frombytes(): void; tobytes(): void; mul(): void; sq(): void; sq2(): void; invert(): void; pow22523(): void;
   isnegative(): number; iszero(): number; reduce64(): void; isCanonical(): number; wnaf(w: number): void;
+  mulFLimbMax(): number; mulGLimbMax(): number;
 }
 
 let x: FieldTest;
@@ -69,16 +73,19 @@ const valueOf = (limbs: ArrayLike<number>) => Array.from(limbs).reduce((v, l, i)
 const canonicalLimbs = (v: bigint) => START.map((s, i) => Number((v >> BigInt(s)) & ((1n << BigInt(i & 1 ? 25 : 26)) - 1n)));
 const randomBig = (bits: number) => number(randomBytes(Math.ceil(bits / 8))) & ((1n << BigInt(bits)) - 1n);
 
-/** The limb bound fe_mul and fe_sq accept (field.ts): |limb| <= 2^27.1. */
-const INPUT_BOUND = Math.floor(2 ** 27.1);
-/** Limbs at or near the input bound, either sign, or random within it. */
-function extremeLimbs(): number[] {
+/** Limbs at or near a bound, either sign, or random within it. */
+function extremeLimbs(bound: number): number[] {
   return Array.from({ length: 10 }, () => {
     const r = Math.random();
-    const magnitude = r < 0.4 ? INPUT_BOUND : r < 0.6 ? INPUT_BOUND - Math.floor(Math.random() * 1000) : Math.floor(Math.random() * INPUT_BOUND);
+    const magnitude = r < 0.4 ? bound : r < 0.6 ? bound - Math.floor(Math.random() * 1000) : Math.floor(Math.random() * bound);
     return Math.random() < 0.5 ? -magnitude : magnitude;
   });
 }
+/** Every limb at the bound with the same sign: the largest partial sums, the worst case for i64. */
+const saturated = (bound: number, sign: number) => new Array<number>(10).fill(sign * bound);
+const I32_MAX = 2 ** 31 - 1;
+/** One term = one carried element (field.ts): |even limb| <= 1.01 * 2^25, |odd| <= 1.01 * 2^24. */
+const TERM_EVEN = 1.01 * 2 ** 25;
 function expectCarried(limbs: Int32Array) {
   // field.ts "carried": |even| <= 1.01 * 2^25, |odd| <= 1.01 * 2^24.
   limbs.forEach((l, i) => expect(Math.abs(l), `limb ${i}`).toBeLessThanOrEqual(1.01 * 2 ** (i & 1 ? 24 : 25)));
@@ -94,8 +101,9 @@ describe("field arithmetic mod p = 2^255 - 19", () => {
       x.tobytes();
       expect(number(bytesOut), `value ${v}`).toBe(mod(v & ((1n << 255n) - 1n)));
     }
+    // fe_tobytes takes any i32 limbs (field.ts).
     for (let i = 0; i < 2000; i++) {
-      const limbs = extremeLimbs();
+      const limbs = i < 2 ? saturated(I32_MAX, i ? -1 : 1) : extremeLimbs(I32_MAX);
       limbsIn[0].set(limbs);
       x.tobytes();
       expect(number(bytesOut)).toBe(mod(valueOf(limbs)));
@@ -111,20 +119,47 @@ describe("field arithmetic mod p = 2^255 - 19", () => {
     }
   });
 
-  it("multiplies and squares correctly with every input limb at the stated bound, output carried", () => {
+  it("states operand bounds that hold the terms point.ts passes: g and squares three, f four", () => {
+    expect(3 * TERM_EVEN).toBeLessThanOrEqual(x.mulGLimbMax());
+    expect(4 * TERM_EVEN).toBeGreaterThan(x.mulGLimbMax()); // hence the four-term F goes in as f
+    expect(4 * TERM_EVEN).toBeLessThanOrEqual(x.mulFLimbMax());
+    expect(19 * x.mulGLimbMax()).toBeLessThanOrEqual(I32_MAX);
+  });
+
+  it("multiplies (f and g at their own bounds) and squares correctly with limbs at the edges, output carried", () => {
+    const [fMax, gMax] = [x.mulFLimbMax(), x.mulGLimbMax()];
     for (let i = 0; i < 3000; i++) {
-      const [f, g] = [extremeLimbs(), extremeLimbs()];
+      // The first four rounds saturate every limb (all four sign combinations), then at random.
+      const [f, g] = i < 4
+        ? [saturated(fMax, i & 1 ? -1 : 1), saturated(gMax, i & 2 ? -1 : 1)]
+        : [extremeLimbs(fMax), extremeLimbs(gMax)];
       limbsIn[0].set(f);
       limbsIn[1].set(g);
       x.mul();
       expect(mod(valueOf(limbsOut))).toBe(mod(valueOf(f) * valueOf(g)));
       expectCarried(limbsOut);
+      // Squares take g's bound.
+      limbsIn[0].set(g);
       x.sq();
-      expect(mod(valueOf(limbsOut))).toBe(mod(valueOf(f) ** 2n));
+      expect(mod(valueOf(limbsOut))).toBe(mod(valueOf(g) ** 2n));
       expectCarried(limbsOut);
       x.sq2();
-      expect(mod(valueOf(limbsOut))).toBe(mod(2n * valueOf(f) ** 2n));
+      expect(mod(valueOf(limbsOut))).toBe(mod(2n * valueOf(g) ** 2n));
     }
+  });
+
+  it("has exact bounds: one past the g bound, 19 g wraps in i32 and the result is wrong", () => {
+    const over = x.mulGLimbMax() + 1;
+    // f = 2^26 (limb 1), g = over * 2^230 (limb 9): the only product is 2 f1 * 19 g9, in limb 0.
+    const f = [0, 1, 0, 0, 0, 0, 0, 0, 0, 0];
+    const g = [0, 0, 0, 0, 0, 0, 0, 0, 0, over];
+    limbsIn[0].set(f);
+    limbsIn[1].set(g);
+    x.mul();
+    expect(mod(valueOf(limbsOut))).not.toBe(mod(valueOf(f) * valueOf(g)));
+    limbsIn[0].set(g);
+    x.sq();
+    expect(mod(valueOf(limbsOut))).not.toBe(mod(valueOf(g) ** 2n));
   });
 
   it("inverts and raises to (p-5)/8", () => {

@@ -58,7 +58,9 @@ const x: usize = memory.data(<i32>FE_BYTES, 8);
 
 /**
  * p = the point encoded in s32, as an extended point with Z = 1. Returns false if no x satisfies
- * the curve equation for the encoded y.
+ * the curve equation for the encoded y. Limb bounds (field.ts terms): y, u - 1 and v + 1 are two
+ * terms, every other operand is carried, all within fe_mul's and fe_sq's bounds; p leaves with X,
+ * T carried and Y two terms, as point.ts expects.
  */
 function ge_frombytes(p: usize, s32: usize): bool {
   const y = p + FE_BYTES, z = p + 2 * FE_BYTES, t = p + 3 * FE_BYTES;

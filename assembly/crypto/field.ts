@@ -2,20 +2,39 @@
 //
 // An element ("fe") is 10 signed 32-bit limbs in memory, radix 2^25.5: limb i has weight
 // 2^ceil(25.5 i), so even limbs hold 26 bits and odd limbs 25. WASM has no 64x64->128 multiply,
-// so products are 32x32->64 (i64) and a whole product fits in i64 before carrying.
+// so every partial product is a 32x32->64 signed multiply of two i32 operands (mul32), and a
+// whole output limb's sum fits in i64 before carrying. The multipliers 2 (odd x odd limbs) and 19
+// (the wrap past 2^255) are applied to the 32-bit operands, as ref10 and Monocypher do: that is
+// what lets a 32-bit core use one SMLAL per product. It is also what bounds the inputs.
 //
-// Limb bounds (the invariant every function relies on):
-//   "carried": what fe_mul, fe_sq, fe_carry and fe_frombytes return: |even limb| <= 1.01 * 2^25,
-//              |odd limb| <= 1.01 * 2^24.
-//   inputs of fe_mul / fe_sq: |limb| <= 2^27.1 — any sum or difference of up to four carried
-//              elements. Then each of the 10 partial products of an output limb is below
-//              2^28.1 (odd limb doubled) * 2^31.35 (times 19) = 2^59.45 and their sum below 2^63.
-// fe_add and fe_sub do not carry; the callers in point.ts keep their chains within four terms.
+// Limb bounds (the invariant every function relies on). One "term" is a carried element:
+//   carried:   what fe_mul, fe_sq and fe_carry return: |even limb| <= 1.01 * 2^25,
+//              |odd limb| <= 1.01 * 2^24 (see carryStore).
+//   n terms:   a sum or difference of n carried elements (fe_add / fe_sub do not carry):
+//              |even| <= n * 1.01 * 2^25, |odd| <= n * 1.01 * 2^24. The outputs of fe_frombytes
+//              and the constants below (canonical limbs, 0 <= limb < 2^26 or 2^25) count as two.
+//   fe_mul(h, f, g): g within FE_MUL_G_LIMB_MAX (19 g must fit i32: up to three terms),
+//              f within FE_MUL_F_LIMB_MAX (the sums must fit i64: up to seven terms).
+//   fe_sq(h, f), fe_sq2: f within FE_MUL_G_LIMB_MAX (19 f must fit i32: up to three terms).
+//   fe_carry, fe_tobytes, fe_isnegative, fe_iszero: any i32 limbs.
+// point.ts and ed25519.ts state the terms of every operand they pass (at most four, always as f).
 //
 // Every function takes pointers to 40-byte elements; outputs may alias inputs (all limbs are
 // loaded before any is stored). The arithmetic is branch-free, but fe_tobytes and the callers'
 // checks are not constant-time: this code only ever verifies, and verification handles public
 // data (DESIGN.md), so no secret passes through it.
+
+/**
+ * Largest |limb| of fe_mul's g operand and of fe_sq's input: floor((2^31 - 1) / 19) ~ 2^26.75,
+ * so 19 g stays an i32. Three terms (3 * 1.01 * 2^25 = 2^26.6) fit; four (2^27.01) do not.
+ */
+export const FE_MUL_G_LIMB_MAX: i32 = 113025455;
+/**
+ * Largest |limb| of fe_mul's f operand: 2^28. 2 f fits i32 easily; the binding constraint is the
+ * largest output sum, h0 = f0 g0 + 5 products (2 f)(19 g) + 4 products f (19 g) <=
+ * 2^28 (2^26.75 + 14 * 2^31) < 2^62.82, below 2^63 - 2^25 as carryStore needs. Seven terms fit.
+ */
+export const FE_MUL_F_LIMB_MAX: i32 = 1 << 28;
 
 /** Bytes of one field element. */
 export const FE_BYTES: usize = 40;
@@ -58,149 +77,113 @@ export function fe_neg(h: usize, f: usize): void {
   }
 }
 
-/** h = f * g mod p. Inputs |limb| <= 2^27.1; output carried. */
-export function fe_mul(h: usize, f: usize, g: usize): void {
-  const f0: i64 = load<i32>(f, 0);
-  const f1: i64 = load<i32>(f, 4);
-  const f2: i64 = load<i32>(f, 8);
-  const f3: i64 = load<i32>(f, 12);
-  const f4: i64 = load<i32>(f, 16);
-  const f5: i64 = load<i32>(f, 20);
-  const f6: i64 = load<i32>(f, 24);
-  const f7: i64 = load<i32>(f, 28);
-  const f8: i64 = load<i32>(f, 32);
-  const f9: i64 = load<i32>(f, 36);
-  const g0: i64 = load<i32>(g, 0);
-  const g1: i64 = load<i32>(g, 4);
-  const g2: i64 = load<i32>(g, 8);
-  const g3: i64 = load<i32>(g, 12);
-  const g4: i64 = load<i32>(g, 16);
-  const g5: i64 = load<i32>(g, 20);
-  const g6: i64 = load<i32>(g, 24);
-  const g7: i64 = load<i32>(g, 28);
-  const g8: i64 = load<i32>(g, 32);
-  const g9: i64 = load<i32>(g, 36);
-  // Odd limbs carry a half bit (2^26 * 2^25 = 2^51 = 2^ceil(25.5*2) / 2): odd x odd counts twice.
-  const f1x2 = f1 * 2; const f3x2 = f3 * 2; const f5x2 = f5 * 2; const f7x2 = f7 * 2; const f9x2 = f9 * 2;
-  // Terms past 2^255 wrap around times 19 (2^255 = 19 mod p).
-  const g1x19 = g1 * 19; const g2x19 = g2 * 19; const g3x19 = g3 * 19; const g4x19 = g4 * 19; const g5x19 = g5 * 19;
-  const g6x19 = g6 * 19; const g7x19 = g7 * 19; const g8x19 = g8 * 19; const g9x19 = g9 * 19;
-  let h0 = f0 * g0 + f1x2 * g9x19 + f2 * g8x19 + f3x2 * g7x19 + f4 * g6x19 + f5x2 * g5x19 + f6 * g4x19 + f7x2 * g3x19 + f8 * g2x19 + f9x2 * g1x19;
-  let h1 = f0 * g1 + f1 * g0 + f2 * g9x19 + f3 * g8x19 + f4 * g7x19 + f5 * g6x19 + f6 * g5x19 + f7 * g4x19 + f8 * g3x19 + f9 * g2x19;
-  let h2 = f0 * g2 + f1x2 * g1 + f2 * g0 + f3x2 * g9x19 + f4 * g8x19 + f5x2 * g7x19 + f6 * g6x19 + f7x2 * g5x19 + f8 * g4x19 + f9x2 * g3x19;
-  let h3 = f0 * g3 + f1 * g2 + f2 * g1 + f3 * g0 + f4 * g9x19 + f5 * g8x19 + f6 * g7x19 + f7 * g6x19 + f8 * g5x19 + f9 * g4x19;
-  let h4 = f0 * g4 + f1x2 * g3 + f2 * g2 + f3x2 * g1 + f4 * g0 + f5x2 * g9x19 + f6 * g8x19 + f7x2 * g7x19 + f8 * g6x19 + f9x2 * g5x19;
-  let h5 = f0 * g5 + f1 * g4 + f2 * g3 + f3 * g2 + f4 * g1 + f5 * g0 + f6 * g9x19 + f7 * g8x19 + f8 * g7x19 + f9 * g6x19;
-  let h6 = f0 * g6 + f1x2 * g5 + f2 * g4 + f3x2 * g3 + f4 * g2 + f5x2 * g1 + f6 * g0 + f7x2 * g9x19 + f8 * g8x19 + f9x2 * g7x19;
-  let h7 = f0 * g7 + f1 * g6 + f2 * g5 + f3 * g4 + f4 * g3 + f5 * g2 + f6 * g1 + f7 * g0 + f8 * g9x19 + f9 * g8x19;
-  let h8 = f0 * g8 + f1x2 * g7 + f2 * g6 + f3x2 * g5 + f4 * g4 + f5x2 * g3 + f6 * g2 + f7x2 * g1 + f8 * g0 + f9x2 * g9x19;
-  let h9 = f0 * g9 + f1 * g8 + f2 * g7 + f3 * g6 + f4 * g5 + f5 * g4 + f6 * g3 + f7 * g2 + f8 * g1 + f9 * g0;
-  // Carry (Bernstein et al., "High-speed high-security signatures" §4 / ref10): two interleaved
-  // chains for parallelism, each carry rounded to nearest so limbs end balanced: |even| <= 2^25,
-  // |odd| <= 2^24 (plus a few units on limbs 1 and 5 from the final wrap). Inputs up to 2^63 fit.
-  let c: i64;
-  c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
-  c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
-  c = (h1 + (1 << 24)) >> 25; h2 += c; h1 -= c << 25;
-  c = (h5 + (1 << 24)) >> 25; h6 += c; h5 -= c << 25;
-  c = (h2 + (1 << 25)) >> 26; h3 += c; h2 -= c << 26;
-  c = (h6 + (1 << 25)) >> 26; h7 += c; h6 -= c << 26;
-  c = (h3 + (1 << 24)) >> 25; h4 += c; h3 -= c << 25;
-  c = (h7 + (1 << 24)) >> 25; h8 += c; h7 -= c << 25;
-  c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
-  c = (h8 + (1 << 25)) >> 26; h9 += c; h8 -= c << 26;
-  c = (h9 + (1 << 24)) >> 25; h0 += c * 19; h9 -= c << 25;
-  c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
-  store<i32>(h, <i32>h0, 0);
-  store<i32>(h, <i32>h1, 4);
-  store<i32>(h, <i32>h2, 8);
-  store<i32>(h, <i32>h3, 12);
-  store<i32>(h, <i32>h4, 16);
-  store<i32>(h, <i32>h5, 20);
-  store<i32>(h, <i32>h6, 24);
-  store<i32>(h, <i32>h7, 28);
-  store<i32>(h, <i32>h8, 32);
-  store<i32>(h, <i32>h9, 36);
-}
-
-/** h = f^2 mod p: fe_mul with the symmetric products merged (55 multiplies instead of 100). */
-export function fe_sq(h: usize, f: usize): void {
-  const f0: i64 = load<i32>(f, 0);
-  const f1: i64 = load<i32>(f, 4);
-  const f2: i64 = load<i32>(f, 8);
-  const f3: i64 = load<i32>(f, 12);
-  const f4: i64 = load<i32>(f, 16);
-  const f5: i64 = load<i32>(f, 20);
-  const f6: i64 = load<i32>(f, 24);
-  const f7: i64 = load<i32>(f, 28);
-  const f8: i64 = load<i32>(f, 32);
-  const f9: i64 = load<i32>(f, 36);
-  const f0x2 = f0 * 2; const f1x2 = f1 * 2; const f2x2 = f2 * 2; const f3x2 = f3 * 2; const f4x2 = f4 * 2; const f5x2 = f5 * 2;
-  const f6x2 = f6 * 2; const f7x2 = f7 * 2; const f8x2 = f8 * 2; const f9x2 = f9 * 2; const f1x4 = f1 * 4; const f3x4 = f3 * 4;
-  const f5x4 = f5 * 4; const f7x4 = f7 * 4; const f5x19 = f5 * 19; const f6x19 = f6 * 19; const f7x19 = f7 * 19; const f8x19 = f8 * 19;
-  const f9x19 = f9 * 19;
-  let h0 = f0 * f0 + f1x4 * f9x19 + f2x2 * f8x19 + f3x4 * f7x19 + f4x2 * f6x19 + f5x2 * f5x19;
-  let h1 = f0x2 * f1 + f2x2 * f9x19 + f3x2 * f8x19 + f4x2 * f7x19 + f5x2 * f6x19;
-  let h2 = f0x2 * f2 + f1x2 * f1 + f3x4 * f9x19 + f4x2 * f8x19 + f5x4 * f7x19 + f6 * f6x19;
-  let h3 = f0x2 * f3 + f1x2 * f2 + f4x2 * f9x19 + f5x2 * f8x19 + f6x2 * f7x19;
-  let h4 = f0x2 * f4 + f1x4 * f3 + f2 * f2 + f5x4 * f9x19 + f6x2 * f8x19 + f7x2 * f7x19;
-  let h5 = f0x2 * f5 + f1x2 * f4 + f2x2 * f3 + f6x2 * f9x19 + f7x2 * f8x19;
-  let h6 = f0x2 * f6 + f1x4 * f5 + f2x2 * f4 + f3x2 * f3 + f7x4 * f9x19 + f8 * f8x19;
-  let h7 = f0x2 * f7 + f1x2 * f6 + f2x2 * f5 + f3x2 * f4 + f8x2 * f9x19;
-  let h8 = f0x2 * f8 + f1x4 * f7 + f2x2 * f6 + f3x4 * f5 + f4 * f4 + f9x2 * f9x19;
-  let h9 = f0x2 * f9 + f1x2 * f8 + f2x2 * f7 + f3x2 * f6 + f4x2 * f5;
-  // Carry (Bernstein et al., "High-speed high-security signatures" §4 / ref10): two interleaved
-  // chains for parallelism, each carry rounded to nearest so limbs end balanced: |even| <= 2^25,
-  // |odd| <= 2^24 (plus a few units on limbs 1 and 5 from the final wrap). Inputs up to 2^63 fit.
-  let c: i64;
-  c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
-  c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
-  c = (h1 + (1 << 24)) >> 25; h2 += c; h1 -= c << 25;
-  c = (h5 + (1 << 24)) >> 25; h6 += c; h5 -= c << 25;
-  c = (h2 + (1 << 25)) >> 26; h3 += c; h2 -= c << 26;
-  c = (h6 + (1 << 25)) >> 26; h7 += c; h6 -= c << 26;
-  c = (h3 + (1 << 24)) >> 25; h4 += c; h3 -= c << 25;
-  c = (h7 + (1 << 24)) >> 25; h8 += c; h7 -= c << 25;
-  c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
-  c = (h8 + (1 << 25)) >> 26; h9 += c; h8 -= c << 26;
-  c = (h9 + (1 << 24)) >> 25; h0 += c * 19; h9 -= c << 25;
-  c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
-  store<i32>(h, <i32>h0, 0);
-  store<i32>(h, <i32>h1, 4);
-  store<i32>(h, <i32>h2, 8);
-  store<i32>(h, <i32>h3, 12);
-  store<i32>(h, <i32>h4, 16);
-  store<i32>(h, <i32>h5, 20);
-  store<i32>(h, <i32>h6, 24);
-  store<i32>(h, <i32>h7, 28);
-  store<i32>(h, <i32>h8, 32);
-  store<i32>(h, <i32>h9, 36);
+// A 32x32->64 signed product. Both operands are i32, so WASM sees i64.extend_i32_s on each and
+// C compilers for 32-bit cores emit one SMULL/SMLAL; an i64 operand would cost a 64x64 multiply.
+@inline function mul32(a: i32, b: i32): i64 {
+  return <i64>a * <i64>b;
 }
 
 /**
- * h = 2 f^2 mod p, for the doubling formula's C = 2 Z^2. Not carried again: limbs are at most
- * twice carried, which ge_double accounts for.
+ * h = f * g mod p, output carried. Bounds (see the top of this file): g within FE_MUL_G_LIMB_MAX
+ * (19 g fits i32), f within FE_MUL_F_LIMB_MAX (the sums below fit i64). Pass the operand with
+ * more terms as f.
+ */
+export function fe_mul(h: usize, f: usize, g: usize): void {
+  const f0 = load<i32>(f, 0);
+  const f1 = load<i32>(f, 4);
+  const f2 = load<i32>(f, 8);
+  const f3 = load<i32>(f, 12);
+  const f4 = load<i32>(f, 16);
+  const f5 = load<i32>(f, 20);
+  const f6 = load<i32>(f, 24);
+  const f7 = load<i32>(f, 28);
+  const f8 = load<i32>(f, 32);
+  const f9 = load<i32>(f, 36);
+  const g0 = load<i32>(g, 0);
+  const g1 = load<i32>(g, 4);
+  const g2 = load<i32>(g, 8);
+  const g3 = load<i32>(g, 12);
+  const g4 = load<i32>(g, 16);
+  const g5 = load<i32>(g, 20);
+  const g6 = load<i32>(g, 24);
+  const g7 = load<i32>(g, 28);
+  const g8 = load<i32>(g, 32);
+  const g9 = load<i32>(g, 36);
+  // Odd limbs carry a half bit (2^26 * 2^25 = 2^51 = 2^ceil(25.5*2) / 2): odd x odd counts twice.
+  // |2 f| <= 2^29 (FE_MUL_F_LIMB_MAX < 2^28): fits i32.
+  const f1x2 = f1 * 2, f3x2 = f3 * 2, f5x2 = f5 * 2, f7x2 = f7 * 2, f9x2 = f9 * 2;
+  // Terms past 2^255 wrap around times 19 (2^255 = 19 mod p). |19 g| < 2^31: FE_MUL_G_LIMB_MAX.
+  const g1x19 = g1 * 19, g2x19 = g2 * 19, g3x19 = g3 * 19, g4x19 = g4 * 19, g5x19 = g5 * 19;
+  const g6x19 = g6 * 19, g7x19 = g7 * 19, g8x19 = g8 * 19, g9x19 = g9 * 19;
+  // Each sum: 10 products of |f or 2 f| <= 2^29 by |g or 19 g| < 2^31; h0, the largest, is below
+  // 2^62.82 (FE_MUL_F_LIMB_MAX's derivation).
+  let h0 = mul32(f0, g0) + mul32(f1x2, g9x19) + mul32(f2, g8x19) + mul32(f3x2, g7x19) + mul32(f4, g6x19) + mul32(f5x2, g5x19) + mul32(f6, g4x19) + mul32(f7x2, g3x19) + mul32(f8, g2x19) + mul32(f9x2, g1x19);
+  let h1 = mul32(f0, g1) + mul32(f1, g0) + mul32(f2, g9x19) + mul32(f3, g8x19) + mul32(f4, g7x19) + mul32(f5, g6x19) + mul32(f6, g5x19) + mul32(f7, g4x19) + mul32(f8, g3x19) + mul32(f9, g2x19);
+  let h2 = mul32(f0, g2) + mul32(f1x2, g1) + mul32(f2, g0) + mul32(f3x2, g9x19) + mul32(f4, g8x19) + mul32(f5x2, g7x19) + mul32(f6, g6x19) + mul32(f7x2, g5x19) + mul32(f8, g4x19) + mul32(f9x2, g3x19);
+  let h3 = mul32(f0, g3) + mul32(f1, g2) + mul32(f2, g1) + mul32(f3, g0) + mul32(f4, g9x19) + mul32(f5, g8x19) + mul32(f6, g7x19) + mul32(f7, g6x19) + mul32(f8, g5x19) + mul32(f9, g4x19);
+  let h4 = mul32(f0, g4) + mul32(f1x2, g3) + mul32(f2, g2) + mul32(f3x2, g1) + mul32(f4, g0) + mul32(f5x2, g9x19) + mul32(f6, g8x19) + mul32(f7x2, g7x19) + mul32(f8, g6x19) + mul32(f9x2, g5x19);
+  let h5 = mul32(f0, g5) + mul32(f1, g4) + mul32(f2, g3) + mul32(f3, g2) + mul32(f4, g1) + mul32(f5, g0) + mul32(f6, g9x19) + mul32(f7, g8x19) + mul32(f8, g7x19) + mul32(f9, g6x19);
+  let h6 = mul32(f0, g6) + mul32(f1x2, g5) + mul32(f2, g4) + mul32(f3x2, g3) + mul32(f4, g2) + mul32(f5x2, g1) + mul32(f6, g0) + mul32(f7x2, g9x19) + mul32(f8, g8x19) + mul32(f9x2, g7x19);
+  let h7 = mul32(f0, g7) + mul32(f1, g6) + mul32(f2, g5) + mul32(f3, g4) + mul32(f4, g3) + mul32(f5, g2) + mul32(f6, g1) + mul32(f7, g0) + mul32(f8, g9x19) + mul32(f9, g8x19);
+  let h8 = mul32(f0, g8) + mul32(f1x2, g7) + mul32(f2, g6) + mul32(f3x2, g5) + mul32(f4, g4) + mul32(f5x2, g3) + mul32(f6, g2) + mul32(f7x2, g1) + mul32(f8, g0) + mul32(f9x2, g9x19);
+  let h9 = mul32(f0, g9) + mul32(f1, g8) + mul32(f2, g7) + mul32(f3, g6) + mul32(f4, g5) + mul32(f5, g4) + mul32(f6, g3) + mul32(f7, g2) + mul32(f8, g1) + mul32(f9, g0);
+  carryStore(h, h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+}
+
+/**
+ * h = f^2 mod p: fe_mul with the symmetric products merged (55 multiplies instead of 100).
+ * Input within FE_MUL_G_LIMB_MAX (19 f fits i32); output carried.
+ */
+export function fe_sq(h: usize, f: usize): void {
+  const f0 = load<i32>(f, 0);
+  const f1 = load<i32>(f, 4);
+  const f2 = load<i32>(f, 8);
+  const f3 = load<i32>(f, 12);
+  const f4 = load<i32>(f, 16);
+  const f5 = load<i32>(f, 20);
+  const f6 = load<i32>(f, 24);
+  const f7 = load<i32>(f, 28);
+  const f8 = load<i32>(f, 32);
+  const f9 = load<i32>(f, 36);
+  // Doubled cross products, and 4x for odd x odd ones (2 for the half bit, 2 for the pair):
+  // |4 f| < 2^28.8. Times 19 only on limbs 5..9: |19 f| < 2^31.
+  const f0x2 = f0 * 2, f1x2 = f1 * 2, f2x2 = f2 * 2, f3x2 = f3 * 2, f4x2 = f4 * 2, f5x2 = f5 * 2;
+  const f6x2 = f6 * 2, f7x2 = f7 * 2, f8x2 = f8 * 2, f9x2 = f9 * 2;
+  const f1x4 = f1 * 4, f3x4 = f3 * 4, f5x4 = f5 * 4, f7x4 = f7 * 4;
+  const f5x19 = f5 * 19, f6x19 = f6 * 19, f7x19 = f7 * 19, f8x19 = f8 * 19, f9x19 = f9 * 19;
+  // h0, the largest sum: F^2 (1 + 19 (4 + 2 + 4 + 2 + 2)) = 267 F^2 < 2^61.6 for
+  // F = FE_MUL_G_LIMB_MAX.
+  let h0 = mul32(f0, f0) + mul32(f1x4, f9x19) + mul32(f2x2, f8x19) + mul32(f3x4, f7x19) + mul32(f4x2, f6x19) + mul32(f5x2, f5x19);
+  let h1 = mul32(f0x2, f1) + mul32(f2x2, f9x19) + mul32(f3x2, f8x19) + mul32(f4x2, f7x19) + mul32(f5x2, f6x19);
+  let h2 = mul32(f0x2, f2) + mul32(f1x2, f1) + mul32(f3x4, f9x19) + mul32(f4x2, f8x19) + mul32(f5x4, f7x19) + mul32(f6, f6x19);
+  let h3 = mul32(f0x2, f3) + mul32(f1x2, f2) + mul32(f4x2, f9x19) + mul32(f5x2, f8x19) + mul32(f6x2, f7x19);
+  let h4 = mul32(f0x2, f4) + mul32(f1x4, f3) + mul32(f2, f2) + mul32(f5x4, f9x19) + mul32(f6x2, f8x19) + mul32(f7x2, f7x19);
+  let h5 = mul32(f0x2, f5) + mul32(f1x2, f4) + mul32(f2x2, f3) + mul32(f6x2, f9x19) + mul32(f7x2, f8x19);
+  let h6 = mul32(f0x2, f6) + mul32(f1x4, f5) + mul32(f2x2, f4) + mul32(f3x2, f3) + mul32(f7x4, f9x19) + mul32(f8, f8x19);
+  let h7 = mul32(f0x2, f7) + mul32(f1x2, f6) + mul32(f2x2, f5) + mul32(f3x2, f4) + mul32(f8x2, f9x19);
+  let h8 = mul32(f0x2, f8) + mul32(f1x4, f7) + mul32(f2x2, f6) + mul32(f3x4, f5) + mul32(f4, f4) + mul32(f9x2, f9x19);
+  let h9 = mul32(f0x2, f9) + mul32(f1x2, f8) + mul32(f2x2, f7) + mul32(f3x2, f6) + mul32(f4x2, f5);
+  carryStore(h, h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+}
+
+/**
+ * h = 2 f^2 mod p, for the doubling formula's C = 2 Z^2. Input as fe_sq's; output two terms (the
+ * square is not carried again), which ge_double accounts for.
  */
 export function fe_sq2(h: usize, f: usize): void {
   fe_sq(h, f);
   fe_add(h, h, h);
 }
 
-/** Brings f back to the carried bound (for sums headed to fe_tobytes). */
-export function fe_carry(h: usize, f: usize): void {
-  let h0 = limb(f, 0);
-  let h1 = limb(f, 1);
-  let h2 = limb(f, 2);
-  let h3 = limb(f, 3);
-  let h4 = limb(f, 4);
-  let h5 = limb(f, 5);
-  let h6 = limb(f, 6);
-  let h7 = limb(f, 7);
-  let h8 = limb(f, 8);
-  let h9 = limb(f, 9);
-  // Carry (Bernstein et al., "High-speed high-security signatures" §4 / ref10): two interleaved
-  // chains for parallelism, each carry rounded to nearest so limbs end balanced: |even| <= 2^25,
-  // |odd| <= 2^24 (plus a few units on limbs 1 and 5 from the final wrap). Inputs up to 2^63 fit.
+// Carries h0..h9 (|h| < 2^63 - 2^25) into the carried bound and stores them at h (Bernstein et
+// al., "High-speed high-security signatures" §4 / ref10): two interleaved chains for
+// parallelism, each carry rounded to nearest so limbs end balanced: |even| <= 2^25, |odd| <= 2^24,
+// except limb 5 (+ the second carry out of limb 4, below 2^38 / 2^26 = 2^12) and limb 1 (+ the
+// carry out of limb 0 after the wrap, 19 * 2^38 / 2^26 < 2^17): within 1.01 * 2^25 and
+// 1.01 * 2^24, the carried bound.
+@inline function carryStore(
+  h: usize, h0: i64, h1: i64, h2: i64, h3: i64, h4: i64, h5: i64, h6: i64, h7: i64, h8: i64, h9: i64,
+): void {
   let c: i64;
   c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
   c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
@@ -224,6 +207,12 @@ export function fe_carry(h: usize, f: usize): void {
   store<i32>(h, <i32>h7, 28);
   store<i32>(h, <i32>h8, 32);
   store<i32>(h, <i32>h9, 36);
+}
+
+/** Brings f (any i32 limbs) back to the carried bound (for sums headed to fe_tobytes). */
+export function fe_carry(h: usize, f: usize): void {
+  carryStore(h, limb(f, 0), limb(f, 1), limb(f, 2), limb(f, 3), limb(f, 4), limb(f, 5), limb(f, 6),
+    limb(f, 7), limb(f, 8), limb(f, 9));
 }
 
 /** h = f^(2^n) mod p: n squarings. */

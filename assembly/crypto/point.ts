@@ -10,8 +10,13 @@
 //
 // Adding a cached point costs 4 multiplications, an affine one 3; a doubling 4 squarings; turning
 // a completed point into projective 3 multiplications, into extended 4. Formulas are RFC 8032
-// §5.1.4's (from Hisil-Wong-Carter-Dawson 2008). Sums here stay within fe_mul's input bound
-// (four carried terms; see field.ts), as noted at each step.
+// §5.1.4's (from Hisil-Wong-Carter-Dawson 2008).
+//
+// Limb bounds, in field.ts's terms (one term = one carried element): fe_mul's g operand and
+// fe_sq's input take at most three terms, fe_mul's f operand seven. Every point these functions
+// take has X, T and Z carried and Y at most two terms (the decoded key A: Y from fe_frombytes; all
+// other points come out of fe_mul). The terms of every sum are noted where it is made; the one
+// four-term value, a doubling's F, is always passed as f.
 import {
   FE_BYTES, FE_D2, fe_add, fe_sub, fe_mul, fe_sq, fe_sq2, fe_one, fe_zero, fe_copy,
 } from "./field";
@@ -38,9 +43,12 @@ export function ge_identity(p: usize): void {
   fe_zero(p + T);
 }
 
-/** Extended from completed: X = E F, Y = G H, Z = F G, T = E H. */
+/**
+ * Extended from completed: X = E F, Y = G H, Z = F G, T = E H. Inputs from ge_double: E three
+ * terms, F four, G and H two; from an addition: E, H two, F, G three. F goes in as fe_mul's f.
+ */
 export function ge_from_completed(p: usize, c: usize): void {
-  fe_mul(p + X, c + E, c + F);
+  fe_mul(p + X, c + F, c + E);
   fe_mul(p + Y, c + G, c + H);
   fe_mul(p + Z, c + F, c + G);
   fe_mul(p + T, c + E, c + H);
@@ -48,7 +56,7 @@ export function ge_from_completed(p: usize, c: usize): void {
 
 /** Projective from completed (T left stale): when the next step is a doubling, T is not needed. */
 export function ge_projective_from_completed(p: usize, c: usize): void {
-  fe_mul(p + X, c + E, c + F);
+  fe_mul(p + X, c + F, c + E);
   fe_mul(p + Y, c + G, c + H);
   fe_mul(p + Z, c + F, c + G);
 }
@@ -56,7 +64,8 @@ export function ge_projective_from_completed(p: usize, c: usize): void {
 /**
  * c = 2 p, from p's X, Y, Z only (RFC 8032 §5.1.4 doubling):
  * A = X^2, B = Y^2, C = 2 Z^2, H = A + B, E = H - (X + Y)^2, G = A - B, F = C + G.
- * Bounds: A, B carried, C two terms (fe_sq2); X + Y two terms; H, G two terms, E three, F four.
+ * Bounds: A, B carried, C two terms (fe_sq2); X + Y three terms at most (Y is two for the decoded
+ * key), within fe_sq's bound; H, G two terms, E three, F four (ge_from_completed takes F as f).
  */
 export function ge_double(c: usize, p: usize): void {
   const a = t0, b = t1, xy = t2;
@@ -71,7 +80,10 @@ export function ge_double(c: usize, p: usize): void {
   fe_add(c + F, c + F, c + G);
 }
 
-/** q = p prepared for additions: (Y + X, Y - X, 2 Z, 2 d T). Bounds: two terms each. */
+/**
+ * q = p prepared for additions: (Y + X, Y - X, 2 Z, 2 d T). Bounds: Y + X and Y - X three terms
+ * at most (two unless p is the decoded key), 2 Z two terms, 2 d T carried.
+ */
 export function ge_cache(q: usize, p: usize): void {
   fe_add(q + YPLUSX, p + Y, p + X);
   fe_sub(q + YMINUSX, p + Y, p + X);
@@ -82,7 +94,8 @@ export function ge_cache(q: usize, p: usize): void {
 // The shared core of adding or subtracting a cached point: with
 // A = (Y1 - X1)(Y2 - X2), B = (Y1 + X1)(Y2 + X2), C = T1 2d T2, D = 2 Z1 Z2 (RFC 8032 §5.1.4):
 // E = B - A, H = B + A, and F = D - C, G = D + C. Subtracting -Q = (-x, y) swaps Y+X with Y-X
-// and negates T, which swaps the roles of F and G. All results two terms.
+// and negates T, which swaps the roles of F and G. E and H two terms; D is carried (cached q) or
+// 2 Z1, two terms (affine q), so F and G are three terms at most.
 @inline function finishAdd(c: usize, d: usize, subtract: bool): void {
   // On entry: E holds A, H holds B, G holds C (each carried); d holds D.
   fe_sub(c + F, c + H, c + E); //        B - A (parked in F)
@@ -97,7 +110,10 @@ export function ge_cache(q: usize, p: usize): void {
   }
 }
 
-/** c = p + q, p extended, q cached. */
+/**
+ * c = p + q, p extended, q cached. Y1 - X1 and Y1 + X1 are three terms at most (as q's, from
+ * ge_cache): both within fe_mul's g bound. T1, 2dT2 carried; Z1 carried, 2 Z2 two terms.
+ */
 export function ge_add_cached(c: usize, p: usize, q: usize): void {
   fe_sub(t0, p + Y, p + X);
   fe_mul(c + E, t0, q + YMINUSX); //     A
@@ -119,7 +135,10 @@ export function ge_sub_cached(c: usize, p: usize, q: usize): void {
   finishAdd(c, t1, true);
 }
 
-/** c = p + q, p extended, q affine cached (Z2 = 1, so D = 2 Z1 needs no multiplication). */
+/**
+ * c = p + q, p extended, q affine cached (Z2 = 1, so D = 2 Z1 needs no multiplication). The
+ * table's fields are canonical constants, two terms each.
+ */
 export function ge_add_affine(c: usize, p: usize, q: usize): void {
   fe_sub(t0, p + Y, p + X);
   fe_mul(c + E, t0, q + YMINUSX);
