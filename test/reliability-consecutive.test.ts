@@ -3,7 +3,7 @@
 // does (sending the update again, or confirming the new image); in the end the new image runs.
 import { afterAll, describe, expect, it } from "vitest";
 import { boardMatrix, EXHAUSTIVE } from "./support/matrix.js";
-import { resumeUpdate, updateScenario } from "./support/scenarios.js";
+import { resumeStats, resumeUpdate, updateScenario } from "./support/scenarios.js";
 import { consecutiveCuts } from "./support/sweep.js";
 import { cast, makeBundle } from "./support/fixtures.js";
 import { NEW_APP } from "./support/scenarios.js";
@@ -34,5 +34,5 @@ describe("consecutive power cuts in one update", () => {
 
 afterAll(() => {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`\nconsecutive cuts: ${runs} updates on ${boardMatrix().length} board variants, ${totalCuts} cuts, ${seconds} s`);
+  console.log(`\nconsecutive cuts: ${runs} updates on ${boardMatrix().length} board variants, ${totalCuts} cuts (transfers resumed ${resumeStats.resumed} times, restarted ${resumeStats.restarted}), ${seconds} s`);
 });

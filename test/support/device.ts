@@ -11,8 +11,11 @@ import type { BootReport } from "./sweep.js";
 export interface Session {
   report: BootInfo;
   device: SimDevice;
-  /** Stages, verifies and applies; 0 or the agent's negative code. */
-  update(bundle: Uint8Array): Promise<number>;
+  /** Stages, verifies and applies; 0 or the agent's negative code. `resume` continues a
+   *  transfer a reset interrupted (SimDevice's resume option) instead of starting over. */
+  update(bundle: Uint8Array, options?: { resume?: boolean }): Promise<number>;
+  /** The update service's state now (Pigweed's BundledUpdateState number). */
+  updateState(): number;
   /** Full outcome of the last update() call. */
   lastOutcome?: UpdateOutcome;
   confirm(): Promise<number>;
@@ -30,11 +33,12 @@ export async function powerOn(board: Board, flash: NorFlash): Promise<Session> {
   const session: Session = {
     report,
     device,
-    async update(bundle) {
-      const outcome = device.update(bundle);
+    async update(bundle, options = {}) {
+      const outcome = device.update(bundle, { resume: options.resume });
       session.lastOutcome = outcome;
       return outcome.ok ? OK : outcome.error < 0 ? outcome.error : -1000 - outcome.state;
     },
+    updateState: () => device.status().state,
     async confirm() {
       try {
         device.confirm();

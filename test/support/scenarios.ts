@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import type { NorFlash } from "../../host-sim/flash.js";
 import type { Board } from "../../host-sim/boards.js";
 import { OK } from "../../assembly/status.js";
+import { STATE } from "../../host-sim/device.js";
 import { cast, image, makeBundle } from "./fixtures.js";
 import { codeName, manufacture, powerOn, runningImage, type Session } from "./device.js";
 import type { BootReport, Observed, SweepScenario } from "./sweep.js";
@@ -133,13 +134,22 @@ export async function rotationScenario(board: Board): Promise<SweepScenario<Sess
   };
 }
 
-/** How the host carries on after a cut during an update: what a real update client does. */
+/** How often resumeUpdate continued an interrupted transfer or sent the update again. */
+export const resumeStats = { resumed: 0, restarted: 0 };
+
+/**
+ * How the host carries on after a cut during an update, as a real update client does: confirm
+ * the new image if it runs, else continue an interrupted transfer where the device says it
+ * stopped (resume), or send the update again.
+ */
 export async function resumeUpdate(board: Board, flash: NorFlash, observed: Observed<Session>, bundle: Uint8Array): Promise<void> {
   const { report, session } = observed;
   if (report.images.app === sha256(NEW_APP)) {
     if (report.trial) expectOk("confirm", await session.confirm());
     return;
   }
-  expectOk("update", await session.update(bundle));
+  const resume = session.updateState() === STATE.TRANSFERRING;
+  resumeStats[resume ? "resumed" : "restarted"]++;
+  expectOk(resume ? "resumed update" : "update", await session.update(bundle, { resume }));
   await powerOn(board, flash);
 }
