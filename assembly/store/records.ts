@@ -140,14 +140,13 @@ export function storeMount(): i32 {
     if (ok < 0) return ok;
     const type = load<u8>(header + 4);
     const len = load<u32>(header + 8);
-    if (ok == 0 || type == 0 || <u32>type >= RECORD_TYPES || len > size - pos - HEADER_BYTES) {
-      return markDirty(pos);
-    }
+    // A torn or foreign record ends the log: everything before it is what was committed.
+    if (ok == 0 || type == 0 || <u32>type >= RECORD_TYPES || len > size - pos - HEADER_BYTES) break;
     const bodyCrc = load<u32>(header + 16);
     const seq = load<u32>(header + 12);
     const crc = crcOfFlash(base + pos + HEADER_BYTES, len);
     if (crc < 0) return <i32>crc;
-    if (<u32>crc != bodyCrc) return markDirty(pos);
+    if (<u32>crc != bodyCrc) break;
     store<u32>(recordAddr + <u32>type * 4, base + pos + HEADER_BYTES);
     store<u32>(recordLen + <u32>type * 4, len);
     if (seq > sequence) sequence = seq;
@@ -155,12 +154,6 @@ export function storeMount(): i32 {
   }
   appendAt = pos;
   dirty = true; // see the header comment: the first write of this power-on compacts
-  return OK;
-}
-
-function markDirty(pos: u32): i32 {
-  appendAt = pos;
-  dirty = true;
   return OK;
 }
 
