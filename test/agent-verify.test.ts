@@ -83,6 +83,24 @@ describe("targets signatures", () => {
   });
 });
 
+describe("bounds", () => {
+  it("refuses more signatures than MAX_SIGNATURES and more keys than MAX_ROOT_KEYS", async () => {
+    const { d, before } = await factory();
+    const nine = Array.from({ length: 9 }, () => devTargets);
+    await expectRejected(d, before, goodBundle(1, { app: v2 }, nine), S.ERR_PROTO_TOO_MANY);
+    const keys = Array.from({ length: 9 }, (_, i) => keyFromLabel(`key ${i}`));
+    const crowded = rootMetadata({ version: 2, keys: keys.map((key) => ({ key })), rootKeys: [keys[0]], targetsKeys: [keys[1]] });
+    const targets = signed(targetsMetadata({ version: 1, files: [{ name: "app", length: v2.length, hash: sha256(v2) }] }), [keys[1]]);
+    await expectRejected(d, before, bundle({ root: signed(crowded, [devRoot, keys[0]]), targets, payloads: [["app", v2]] }), S.ERR_PROTO_TOO_MANY);
+  });
+
+  it("refuses a bundle root larger than MAX_ROOT_METADATA_BYTES before reading it", async () => {
+    const { d, before } = await factory();
+    const targets = signed(targetsMetadata({ version: 1, files: [{ name: "app", length: v2.length, hash: sha256(v2) }] }), [devTargets]);
+    await expectRejected(d, before, bundle({ root: new Uint8Array(3073), targets, payloads: [["app", v2]] }), S.ERR_ROOT_TOO_LARGE);
+  });
+});
+
 describe("targets metadata", () => {
   it("refuses a targets version older than the installed one, accepts an equal one", async () => {
     const { d } = await factory();
