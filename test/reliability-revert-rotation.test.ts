@@ -1,7 +1,8 @@
 // Issue 5, power loss during the two other risky moments: the revert of an image that booted in
 // trial and was never confirmed (the device must end on the old image, never the unconfirmed
 // one, never nothing), and an update that rotates the trusted root (the trusted root is the old
-// or the new one, never corrupt or missing; the new image never runs under the old root).
+// or the new one, never corrupt or missing: after every cut its targets key verifies a probe
+// bundle and the other root's does not; the new image never runs under the old root).
 import { afterAll, describe, expect, it } from "vitest";
 import { boardMatrix, EXHAUSTIVE, sampleSize } from "./support/matrix.js";
 import { revertScenario, rotationScenario } from "./support/scenarios.js";

@@ -131,6 +131,20 @@ export async function rotationScenario(board: Board): Promise<SweepScenario<Sess
     new: { label: "new", images: { app: NEW_APP }, targetsVersion: baseReport.targetsVersion + 1, rootVersions: [2] },
     finish: (flash, observed) => finishUpdate(board, flash, observed, bundle, NEW_APP),
     final: "new",
+    // The reported root version must be backed by exactly that root's keys: targets signed by
+    // its targets key verify, targets signed by the other root's targets key do not.
+    async probe(flash, observed) {
+      const { rootVersion, targetsVersion } = observed.report;
+      const [trusted, other] = rootVersion === 2 ? [c.prodTargets, c.devTargets] : [c.devTargets, c.prodTargets];
+      const probe = (signer: typeof trusted) =>
+        makeBundle({ targetsVersion: targetsVersion + 1, payloads: { app: image("root probe", 64) }, signers: [signer] });
+      const device = (await powerOn(board, flash)).device;
+      const good = device.verify(probe(trusted));
+      if (!good.ok) return `trusted root v${rootVersion} does not accept its own targets key: ${good.errorName}`;
+      const bad = (await powerOn(board, flash)).device.verify(probe(other));
+      if (bad.errorName !== "ERR_TARGETS_NOT_SIGNED") return `trusted root v${rootVersion} answers ${bad.errorName} to the other root's targets key`;
+      return null;
+    },
   };
 }
 

@@ -49,6 +49,8 @@ export interface SweepScenario<S = unknown> {
   finish(flash: NorFlash, observed: Observed<S>): Promise<BootReport>;
   /** The side the device must end on after finish(). */
   final: "old" | "new";
+  /** More checks of a device just observed after a cut (on a copy of its flash): a problem or null. */
+  probe?(flash: NorFlash, observed: Observed<S>): Promise<string | null>;
 }
 
 export interface CutResult {
@@ -142,6 +144,8 @@ export async function cutOnce<S>(scenario: SweepScenario<S>, index: number, mode
   }
   const first = classify(scenario, flash, observed.report);
   if ("problem" in first) return result("failed", `after the cut: ${first.problem}`);
+  const probed = scenario.probe ? await scenario.probe(flash.clone(), observed) : null;
+  if (probed) return result("failed", `after the cut: ${probed}`);
   let final: BootReport;
   try {
     final = await scenario.finish(flash, observed);
