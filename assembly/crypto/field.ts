@@ -43,6 +43,18 @@ export const FE_BYTES: usize = 40;
   return <i64>load<i32>(f + (i << 2));
 }
 
+// Limbs move in pairs (2k, 2k + 1) as one little-endian i64: half the memory accesses, and so
+// half the bounds checks where the module runs translated to C (wasm2c checks every access).
+@inline function evenLimb(pair: i64): i32 {
+  return <i32>pair;
+}
+@inline function oddLimb(pair: i64): i32 {
+  return <i32>(pair >>> 32);
+}
+@inline function limbPair(even: i32, odd: i32): i64 {
+  return (<i64>odd << 32) | <i64><u32>even;
+}
+
 export function fe_copy(h: usize, f: usize): void {
   memory.copy(h, f, FE_BYTES);
 }
@@ -58,15 +70,26 @@ export function fe_one(h: usize): void {
 
 /** h = f + g, limb by limb (no carry: the bound grows by one term). */
 export function fe_add(h: usize, f: usize, g: usize): void {
-  for (let i: usize = 0; i < FE_BYTES; i += 4) {
-    store<i32>(h + i, load<i32>(f + i) + load<i32>(g + i));
+  for (let i: usize = 0; i < FE_BYTES; i += 8) {
+    const a = load<i64>(f + i), b = load<i64>(g + i);
+    store<i64>(h + i, limbPair(evenLimb(a) + evenLimb(b), oddLimb(a) + oddLimb(b)));
   }
 }
 
 /** h = f - g, limb by limb (no carry: the bound grows by one term). */
 export function fe_sub(h: usize, f: usize, g: usize): void {
-  for (let i: usize = 0; i < FE_BYTES; i += 4) {
-    store<i32>(h + i, load<i32>(f + i) - load<i32>(g + i));
+  for (let i: usize = 0; i < FE_BYTES; i += 8) {
+    const a = load<i64>(f + i), b = load<i64>(g + i);
+    store<i64>(h + i, limbPair(evenLimb(a) - evenLimb(b), oddLimb(a) - oddLimb(b)));
+  }
+}
+
+/** sum = f + g and difference = f - g in one pass (the butterfly of the point formulas). */
+export function fe_add_sub(sum: usize, difference: usize, f: usize, g: usize): void {
+  for (let i: usize = 0; i < FE_BYTES; i += 8) {
+    const a = load<i64>(f + i), b = load<i64>(g + i);
+    store<i64>(sum + i, limbPair(evenLimb(a) + evenLimb(b), oddLimb(a) + oddLimb(b)));
+    store<i64>(difference + i, limbPair(evenLimb(a) - evenLimb(b), oddLimb(a) - oddLimb(b)));
   }
 }
 
@@ -89,26 +112,26 @@ export function fe_neg(h: usize, f: usize): void {
  * more terms as f.
  */
 export function fe_mul(h: usize, f: usize, g: usize): void {
-  const f0 = load<i32>(f, 0);
-  const f1 = load<i32>(f, 4);
-  const f2 = load<i32>(f, 8);
-  const f3 = load<i32>(f, 12);
-  const f4 = load<i32>(f, 16);
-  const f5 = load<i32>(f, 20);
-  const f6 = load<i32>(f, 24);
-  const f7 = load<i32>(f, 28);
-  const f8 = load<i32>(f, 32);
-  const f9 = load<i32>(f, 36);
-  const g0 = load<i32>(g, 0);
-  const g1 = load<i32>(g, 4);
-  const g2 = load<i32>(g, 8);
-  const g3 = load<i32>(g, 12);
-  const g4 = load<i32>(g, 16);
-  const g5 = load<i32>(g, 20);
-  const g6 = load<i32>(g, 24);
-  const g7 = load<i32>(g, 28);
-  const g8 = load<i32>(g, 32);
-  const g9 = load<i32>(g, 36);
+  const f01 = load<i64>(f, 0);
+  const f23 = load<i64>(f, 8);
+  const f45 = load<i64>(f, 16);
+  const f67 = load<i64>(f, 24);
+  const f89 = load<i64>(f, 32);
+  const f0 = evenLimb(f01), f1 = oddLimb(f01);
+  const f2 = evenLimb(f23), f3 = oddLimb(f23);
+  const f4 = evenLimb(f45), f5 = oddLimb(f45);
+  const f6 = evenLimb(f67), f7 = oddLimb(f67);
+  const f8 = evenLimb(f89), f9 = oddLimb(f89);
+  const g01 = load<i64>(g, 0);
+  const g23 = load<i64>(g, 8);
+  const g45 = load<i64>(g, 16);
+  const g67 = load<i64>(g, 24);
+  const g89 = load<i64>(g, 32);
+  const g0 = evenLimb(g01), g1 = oddLimb(g01);
+  const g2 = evenLimb(g23), g3 = oddLimb(g23);
+  const g4 = evenLimb(g45), g5 = oddLimb(g45);
+  const g6 = evenLimb(g67), g7 = oddLimb(g67);
+  const g8 = evenLimb(g89), g9 = oddLimb(g89);
   // Odd limbs carry a half bit (2^26 * 2^25 = 2^51 = 2^ceil(25.5*2) / 2): odd x odd counts twice.
   // |2 f| <= 2^29 (FE_MUL_F_LIMB_MAX < 2^28): fits i32.
   const f1x2 = f1 * 2, f3x2 = f3 * 2, f5x2 = f5 * 2, f7x2 = f7 * 2, f9x2 = f9 * 2;
@@ -134,17 +157,30 @@ export function fe_mul(h: usize, f: usize, g: usize): void {
  * h = f^2 mod p: fe_mul with the symmetric products merged (55 multiplies instead of 100).
  * Input within FE_MUL_G_LIMB_MAX (19 f fits i32); output carried.
  */
-export function fe_sq(h: usize, f: usize): void {
-  const f0 = load<i32>(f, 0);
-  const f1 = load<i32>(f, 4);
-  const f2 = load<i32>(f, 8);
-  const f3 = load<i32>(f, 12);
-  const f4 = load<i32>(f, 16);
-  const f5 = load<i32>(f, 20);
-  const f6 = load<i32>(f, 24);
-  const f7 = load<i32>(f, 28);
-  const f8 = load<i32>(f, 32);
-  const f9 = load<i32>(f, 36);
+@inline export function fe_sq(h: usize, f: usize): void {
+  square(h, f, false);
+}
+
+/**
+ * h = 2 f^2 mod p, for the doubling formula's C = 2 Z^2: the sums are doubled before the carry
+ * (2 * 2^61.6 < 2^63 - 2^25), so the output is carried, one term. Input as fe_sq's.
+ */
+@inline export function fe_sq2(h: usize, f: usize): void {
+  square(h, f, true);
+}
+
+// fe_sq and fe_sq2 in one body (one copy of the code; the doubling is a branch per call).
+function square(h: usize, f: usize, doubled: bool): void {
+  const f01 = load<i64>(f, 0);
+  const f23 = load<i64>(f, 8);
+  const f45 = load<i64>(f, 16);
+  const f67 = load<i64>(f, 24);
+  const f89 = load<i64>(f, 32);
+  const f0 = evenLimb(f01), f1 = oddLimb(f01);
+  const f2 = evenLimb(f23), f3 = oddLimb(f23);
+  const f4 = evenLimb(f45), f5 = oddLimb(f45);
+  const f6 = evenLimb(f67), f7 = oddLimb(f67);
+  const f8 = evenLimb(f89), f9 = oddLimb(f89);
   // Doubled cross products, and 4x for odd x odd ones (2 for the half bit, 2 for the pair):
   // |4 f| < 2^28.8. Times 19 only on limbs 5..9: |19 f| < 2^31.
   const f0x2 = f0 * 2, f1x2 = f1 * 2, f2x2 = f2 * 2, f3x2 = f3 * 2, f4x2 = f4 * 2, f5x2 = f5 * 2;
@@ -163,16 +199,10 @@ export function fe_sq(h: usize, f: usize): void {
   let h7 = mul32(f0x2, f7) + mul32(f1x2, f6) + mul32(f2x2, f5) + mul32(f3x2, f4) + mul32(f8x2, f9x19);
   let h8 = mul32(f0x2, f8) + mul32(f1x4, f7) + mul32(f2x2, f6) + mul32(f3x4, f5) + mul32(f4, f4) + mul32(f9x2, f9x19);
   let h9 = mul32(f0x2, f9) + mul32(f1x2, f8) + mul32(f2x2, f7) + mul32(f3x2, f6) + mul32(f4x2, f5);
+  if (doubled) {
+    h0 += h0; h1 += h1; h2 += h2; h3 += h3; h4 += h4; h5 += h5; h6 += h6; h7 += h7; h8 += h8; h9 += h9;
+  }
   carryStore(h, h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
-}
-
-/**
- * h = 2 f^2 mod p, for the doubling formula's C = 2 Z^2. Input as fe_sq's; output two terms (the
- * square is not carried again), which ge_double accounts for.
- */
-export function fe_sq2(h: usize, f: usize): void {
-  fe_sq(h, f);
-  fe_add(h, h, h);
 }
 
 // Carries h0..h9 (|h| < 2^63 - 2^25) into the carried bound and stores them at h (Bernstein et
@@ -197,16 +227,11 @@ export function fe_sq2(h: usize, f: usize): void {
   c = (h8 + (1 << 25)) >> 26; h9 += c; h8 -= c << 26;
   c = (h9 + (1 << 24)) >> 25; h0 += c * 19; h9 -= c << 25;
   c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
-  store<i32>(h, <i32>h0, 0);
-  store<i32>(h, <i32>h1, 4);
-  store<i32>(h, <i32>h2, 8);
-  store<i32>(h, <i32>h3, 12);
-  store<i32>(h, <i32>h4, 16);
-  store<i32>(h, <i32>h5, 20);
-  store<i32>(h, <i32>h6, 24);
-  store<i32>(h, <i32>h7, 28);
-  store<i32>(h, <i32>h8, 32);
-  store<i32>(h, <i32>h9, 36);
+  store<i64>(h, limbPair(<i32>h0, <i32>h1), 0);
+  store<i64>(h, limbPair(<i32>h2, <i32>h3), 8);
+  store<i64>(h, limbPair(<i32>h4, <i32>h5), 16);
+  store<i64>(h, limbPair(<i32>h6, <i32>h7), 24);
+  store<i64>(h, limbPair(<i32>h8, <i32>h9), 32);
 }
 
 /** Brings f (any i32 limbs) back to the carried bound (for sums headed to fe_tobytes). */

@@ -15,10 +15,9 @@
 // Limb bounds, in field.ts's terms (one term = one carried element): fe_mul's g operand and
 // fe_sq's input take at most three terms, fe_mul's f operand seven. Every point these functions
 // take has X, T and Z carried and Y at most two terms (the decoded key A: Y from fe_frombytes; all
-// other points come out of fe_mul). The terms of every sum are noted where it is made; the one
-// four-term value, a doubling's F, is always passed as f.
+// other points come out of fe_mul). The terms of every sum are noted where it is made.
 import {
-  FE_BYTES, FE_D2, fe_add, fe_sub, fe_mul, fe_sq, fe_sq2, fe_one, fe_zero, fe_copy,
+  FE_BYTES, FE_D2, fe_add, fe_sub, fe_add_sub, fe_mul, fe_sq, fe_sq2, fe_one, fe_zero,
 } from "./field";
 
 /** Bytes of an extended (or projective) point and of a cached point. */
@@ -44,8 +43,8 @@ export function ge_identity(p: usize): void {
 }
 
 /**
- * Extended from completed: X = E F, Y = G H, Z = F G, T = E H. Inputs from ge_double: E three
- * terms, F four, G and H two; from an addition: E, H two, F, G three. F goes in as fe_mul's f.
+ * Extended from completed: X = E F, Y = G H, Z = F G, T = E H. Inputs from ge_double: E and F
+ * three terms, G and H two; from an addition: E and H two, F and G three.
  */
 export function ge_from_completed(p: usize, c: usize): void {
   fe_mul(p + X, c + F, c + E);
@@ -64,8 +63,8 @@ export function ge_projective_from_completed(p: usize, c: usize): void {
 /**
  * c = 2 p, from p's X, Y, Z only (RFC 8032 §5.1.4 doubling):
  * A = X^2, B = Y^2, C = 2 Z^2, H = A + B, E = H - (X + Y)^2, G = A - B, F = C + G.
- * Bounds: A, B carried, C two terms (fe_sq2); X + Y three terms at most (Y is two for the decoded
- * key), within fe_sq's bound; H, G two terms, E three, F four (ge_from_completed takes F as f).
+ * Bounds: A, B, C carried; X + Y three terms at most (Y is two for the decoded key), within
+ * fe_sq's bound; H, G two terms, E and F three.
  */
 export function ge_double(c: usize, p: usize): void {
   const a = t0, b = t1, xy = t2;
@@ -74,9 +73,8 @@ export function ge_double(c: usize, p: usize): void {
   fe_sq2(c + F, p + Z); // C, kept in F's slot
   fe_add(xy, p + X, p + Y);
   fe_sq(xy, xy);
-  fe_add(c + H, a, b);
+  fe_add_sub(c + H, c + G, a, b);
   fe_sub(c + E, c + H, xy);
-  fe_sub(c + G, a, b);
   fe_add(c + F, c + F, c + G);
 }
 
@@ -85,8 +83,7 @@ export function ge_double(c: usize, p: usize): void {
  * at most (two unless p is the decoded key), 2 Z two terms, 2 d T carried.
  */
 export function ge_cache(q: usize, p: usize): void {
-  fe_add(q + YPLUSX, p + Y, p + X);
-  fe_sub(q + YMINUSX, p + Y, p + X);
+  fe_add_sub(q + YPLUSX, q + YMINUSX, p + Y, p + X);
   fe_add(q + Z2, p + Z, p + Z);
   fe_mul(q + T2D, p + T, FE_D2);
 }
@@ -98,16 +95,9 @@ export function ge_cache(q: usize, p: usize): void {
 // 2 Z1, two terms (affine q), so F and G are three terms at most.
 @inline function finishAdd(c: usize, d: usize, subtract: bool): void {
   // On entry: E holds A, H holds B, G holds C (each carried); d holds D.
-  fe_sub(c + F, c + H, c + E); //        B - A (parked in F)
-  fe_add(c + H, c + H, c + E); //        H = B + A
-  fe_copy(c + E, c + F); //              E = B - A
-  if (subtract) {
-    fe_add(c + F, d, c + G); //          F = D + C
-    fe_sub(c + G, d, c + G); //          G = D - C
-  } else {
-    fe_sub(c + F, d, c + G); //          F = D - C
-    fe_add(c + G, d, c + G); //          G = D + C
-  }
+  fe_add_sub(c + H, c + E, c + H, c + E); //   H = B + A, E = B - A
+  if (subtract) fe_add_sub(c + F, c + G, d, c + G); // F = D + C, G = D - C
+  else fe_add_sub(c + G, c + F, d, c + G); //          G = D + C, F = D - C
 }
 
 /**
@@ -115,10 +105,9 @@ export function ge_cache(q: usize, p: usize): void {
  * ge_cache): both within fe_mul's g bound. T1, 2dT2 carried; Z1 carried, 2 Z2 two terms.
  */
 export function ge_add_cached(c: usize, p: usize, q: usize): void {
-  fe_sub(t0, p + Y, p + X);
+  fe_add_sub(t1, t0, p + Y, p + X); //   Y1 + X1, Y1 - X1
   fe_mul(c + E, t0, q + YMINUSX); //     A
-  fe_add(t0, p + Y, p + X);
-  fe_mul(c + H, t0, q + YPLUSX); //      B
+  fe_mul(c + H, t1, q + YPLUSX); //      B
   fe_mul(c + G, p + T, q + T2D); //      C
   fe_mul(t1, p + Z, q + Z2); //          D
   finishAdd(c, t1, false);
@@ -126,10 +115,9 @@ export function ge_add_cached(c: usize, p: usize, q: usize): void {
 
 /** c = p - q, p extended, q cached. */
 export function ge_sub_cached(c: usize, p: usize, q: usize): void {
-  fe_sub(t0, p + Y, p + X);
+  fe_add_sub(t1, t0, p + Y, p + X); //   Y1 + X1, Y1 - X1
   fe_mul(c + E, t0, q + YPLUSX); //      A with -q
-  fe_add(t0, p + Y, p + X);
-  fe_mul(c + H, t0, q + YMINUSX); //     B with -q
+  fe_mul(c + H, t1, q + YMINUSX); //     B with -q
   fe_mul(c + G, p + T, q + T2D); //      C with q (the sign goes into finishAdd)
   fe_mul(t1, p + Z, q + Z2); //          D
   finishAdd(c, t1, true);
@@ -140,10 +128,9 @@ export function ge_sub_cached(c: usize, p: usize, q: usize): void {
  * table's fields are canonical constants, two terms each.
  */
 export function ge_add_affine(c: usize, p: usize, q: usize): void {
-  fe_sub(t0, p + Y, p + X);
+  fe_add_sub(t1, t0, p + Y, p + X); //   Y1 + X1, Y1 - X1
   fe_mul(c + E, t0, q + YMINUSX);
-  fe_add(t0, p + Y, p + X);
-  fe_mul(c + H, t0, q + YPLUSX);
+  fe_mul(c + H, t1, q + YPLUSX);
   fe_mul(c + G, p + T, q + Z2); //       the affine entry's third field is 2dxy
   fe_add(t1, p + Z, p + Z);
   finishAdd(c, t1, false);
@@ -151,10 +138,9 @@ export function ge_add_affine(c: usize, p: usize, q: usize): void {
 
 /** c = p - q, p extended, q affine cached. */
 export function ge_sub_affine(c: usize, p: usize, q: usize): void {
-  fe_sub(t0, p + Y, p + X);
+  fe_add_sub(t1, t0, p + Y, p + X); //   Y1 + X1, Y1 - X1
   fe_mul(c + E, t0, q + YPLUSX);
-  fe_add(t0, p + Y, p + X);
-  fe_mul(c + H, t0, q + YMINUSX);
+  fe_mul(c + H, t1, q + YMINUSX);
   fe_mul(c + G, p + T, q + Z2);
   fe_add(t1, p + Z, p + Z);
   finishAdd(c, t1, true);
