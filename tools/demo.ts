@@ -31,7 +31,7 @@ async function run(title: string, args: string[]): Promise<void> {
   if (code !== 0) throw new Error(`step ${step} failed with exit code ${code}; see the message above`);
 }
 
-/** Runs a --json airlock command and returns its object, printing a one-line summary. */
+/** Runs a --json airlock command and returns its object, echoing its JSON and a one-line summary. */
 async function runJson<T>(title: string, args: string[], summary: (value: T) => string): Promise<T> {
   step += 1;
   console.log(`\n[${step}] ${title}\n$ airlock ${args.join(" ")}`);
@@ -40,7 +40,8 @@ async function runJson<T>(title: string, args: string[], summary: (value: T) => 
   process.stderr.write(io.stderr());
   if (code !== 0) throw new Error(`step ${step} failed with exit code ${code}; see the message above`);
   const value = JSON.parse(io.stdout()) as T;
-  console.log(summary(value));
+  console.log(io.stdout().trimEnd());
+  console.log(`-> ${summary(value)}`);
   return value;
 }
 
