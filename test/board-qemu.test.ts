@@ -1,8 +1,8 @@
 // The agent translated to C (wasm2c), built for a Cortex-M4 and run on two QEMU boards: the
 // update demo must report exactly what the simulator's SimDevice returns for the same bundles
 // (boot records, image hashes, update outcomes and status records, flash operation counts), at
-// -O2 and at -Os; the bench must compute the right digests and verdicts, and count the same
-// instructions on both boards.
+// -O2 and at -Os; the bench must compute the right digests and verdicts, count the same
+// instructions on both boards, and stay within issue 6's budgets (SHA-256, Ed25519 verify).
 import { beforeAll, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { buildFirmware, firmwarePath, OPT_LEVELS } from "../board/native/build.js";
@@ -110,5 +110,14 @@ describe("bench on the emulated Cortex-M4", () => {
       expect(run.exitCode).toBe(0);
       expect(numberField(findLine(run.lines, "bench", "sha256"), "per-byte-x100")).toBeLessThan(8000);
     }
+  });
+
+  it("keeps one Ed25519 verification under 2.5 M instructions at -O2, wasm2c's bounds checks on", () => {
+    // Issue 6's budget (native Monocypher: 1.65 M). The bench firmware is the checked build; only
+    // `make unchecked` (diagnosis) compiles the checks out.
+    const VERIFY_BUDGET_O2 = 2_500_000;
+    const run = runFirmware("mps2-an386", firmwarePath("mps2-an386", "O2", "bench"));
+    expect(run.exitCode).toBe(0);
+    expect(numberField(findLine(run.lines, "bench", "ed25519-verify"), "instructions")).toBeLessThan(VERIFY_BUDGET_O2);
   });
 });
