@@ -15,7 +15,7 @@
 //              and the constants below (canonical limbs, 0 <= limb < 2^26 or 2^25) count as two.
 //   fe_mul(h, f, g): g within FE_MUL_G_LIMB_MAX (19 g must fit i32: up to three terms),
 //              f within FE_MUL_F_LIMB_MAX (the sums must fit i64: up to seven terms).
-//   fe_sq(h, f), fe_sq2: f within FE_MUL_G_LIMB_MAX (19 f must fit i32: up to three terms).
+//   fe_sq(h, f): f within FE_MUL_G_LIMB_MAX (19 f must fit i32: up to three terms).
 //   fe_carry, fe_tobytes, fe_isnegative, fe_iszero: any i32 limbs.
 // point.ts and ed25519.ts state the terms of every operand they pass (at most four, always as f).
 //
@@ -81,6 +81,14 @@ export function fe_sub(h: usize, f: usize, g: usize): void {
   for (let i: usize = 0; i < FE_BYTES; i += 8) {
     const a = load<i64>(f + i), b = load<i64>(g + i);
     store<i64>(h + i, limbPair(evenLimb(a) - evenLimb(b), oddLimb(a) - oddLimb(b)));
+  }
+}
+
+/** h = 2 f + g, limb by limb (no carry: twice f's terms plus g's). */
+export function fe_add_twice(h: usize, f: usize, g: usize): void {
+  for (let i: usize = 0; i < FE_BYTES; i += 8) {
+    const a = load<i64>(f + i), b = load<i64>(g + i);
+    store<i64>(h + i, limbPair(2 * evenLimb(a) + evenLimb(b), 2 * oddLimb(a) + oddLimb(b)));
   }
 }
 
@@ -157,20 +165,7 @@ export function fe_mul(h: usize, f: usize, g: usize): void {
  * h = f^2 mod p: fe_mul with the symmetric products merged (55 multiplies instead of 100).
  * Input within FE_MUL_G_LIMB_MAX (19 f fits i32); output carried.
  */
-@inline export function fe_sq(h: usize, f: usize): void {
-  square(h, f, false);
-}
-
-/**
- * h = 2 f^2 mod p, for the doubling formula's C = 2 Z^2: the sums are doubled before the carry
- * (2 * 2^61.6 < 2^63 - 2^25), so the output is carried, one term. Input as fe_sq's.
- */
-@inline export function fe_sq2(h: usize, f: usize): void {
-  square(h, f, true);
-}
-
-// fe_sq and fe_sq2 in one body (one copy of the code; the doubling is a branch per call).
-function square(h: usize, f: usize, doubled: bool): void {
+export function fe_sq(h: usize, f: usize): void {
   const f01 = load<i64>(f, 0);
   const f23 = load<i64>(f, 8);
   const f45 = load<i64>(f, 16);
@@ -199,9 +194,6 @@ function square(h: usize, f: usize, doubled: bool): void {
   let h7 = mul32(f0x2, f7) + mul32(f1x2, f6) + mul32(f2x2, f5) + mul32(f3x2, f4) + mul32(f8x2, f9x19);
   let h8 = mul32(f0x2, f8) + mul32(f1x4, f7) + mul32(f2x2, f6) + mul32(f3x4, f5) + mul32(f4, f4) + mul32(f9x2, f9x19);
   let h9 = mul32(f0x2, f9) + mul32(f1x2, f8) + mul32(f2x2, f7) + mul32(f3x2, f6) + mul32(f4x2, f5);
-  if (doubled) {
-    h0 += h0; h1 += h1; h2 += h2; h3 += h3; h4 += h4; h5 += h5; h6 += h6; h7 += h7; h8 += h8; h9 += h9;
-  }
   carryStore(h, h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
 }
 

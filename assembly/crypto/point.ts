@@ -15,9 +15,10 @@
 // Limb bounds, in field.ts's terms (one term = one carried element): fe_mul's g operand and
 // fe_sq's input take at most three terms, fe_mul's f operand seven. Every point these functions
 // take has X, T and Z carried and Y at most two terms (the decoded key A: Y from fe_frombytes; all
-// other points come out of fe_mul). The terms of every sum are noted where it is made.
+// other points come out of fe_mul). The terms of every sum are noted where it is made; the one
+// four-term value, a doubling's F, is always passed as fe_mul's f.
 import {
-  FE_BYTES, FE_D2, fe_add, fe_sub, fe_add_sub, fe_mul, fe_sq, fe_sq2, fe_one, fe_zero,
+  FE_BYTES, FE_D2, fe_add, fe_sub, fe_add_sub, fe_add_twice, fe_mul, fe_sq, fe_one, fe_zero,
 } from "./field";
 
 /** Bytes of an extended (or projective) point and of a cached point. */
@@ -43,8 +44,8 @@ export function ge_identity(p: usize): void {
 }
 
 /**
- * Extended from completed: X = E F, Y = G H, Z = F G, T = E H. Inputs from ge_double: E and F
- * three terms, G and H two; from an addition: E and H two, F and G three.
+ * Extended from completed: X = E F, Y = G H, Z = F G, T = E H. Inputs from ge_double: E three
+ * terms, F four, G and H two; from an addition: E and H two, F and G three. F goes in as f.
  */
 export function ge_from_completed(p: usize, c: usize): void {
   fe_mul(p + X, c + F, c + E);
@@ -63,19 +64,19 @@ export function ge_projective_from_completed(p: usize, c: usize): void {
 /**
  * c = 2 p, from p's X, Y, Z only (RFC 8032 §5.1.4 doubling):
  * A = X^2, B = Y^2, C = 2 Z^2, H = A + B, E = H - (X + Y)^2, G = A - B, F = C + G.
- * Bounds: A, B, C carried; X + Y three terms at most (Y is two for the decoded key), within
- * fe_sq's bound; H, G two terms, E and F three.
+ * Bounds: A, B, Z^2 carried; X + Y three terms at most (Y is two for the decoded key), within
+ * fe_sq's bound; H, G two terms, E three, F = 2 Z^2 + G four (ge_from_completed takes F as f).
  */
 export function ge_double(c: usize, p: usize): void {
   const a = t0, b = t1, xy = t2;
   fe_sq(a, p + X);
   fe_sq(b, p + Y);
-  fe_sq2(c + F, p + Z); // C, kept in F's slot
+  fe_sq(c + F, p + Z); //  C / 2 = Z^2, kept in F's slot
   fe_add(xy, p + X, p + Y);
   fe_sq(xy, xy);
   fe_add_sub(c + H, c + G, a, b);
   fe_sub(c + E, c + H, xy);
-  fe_add(c + F, c + F, c + G);
+  fe_add_twice(c + F, c + F, c + G); //  F = C + G
 }
 
 /**
