@@ -10,7 +10,7 @@ import {
 
 import { configureLayout } from "./store/layout";
 import { storeConfigure, storeMount } from "./store/records";
-import { bootDevice, confirmImage, requireBooted } from "./boot/boot";
+import { attachDevice, bootDevice, confirmImage, requireBooted } from "./boot/boot";
 import { writeBootInfo } from "./boot/info";
 import { provisionImage, provision as provisionDevice } from "./boot/provision";
 import {
@@ -105,6 +105,14 @@ export function ed25519_verify_final(): i32 {
 // ---- update agent ----
 // Every function returns 0 (OK) or a negative code from status.ts unless it says otherwise.
 // Order at power-on: configure(len) with the layout descriptor, then boot(), then anything else.
+// A firmware that drops the agent's instance during a run (to lend its RAM to something else) and
+// instantiates it again later in the SAME run calls configure(len), then attach() instead of
+// boot(): attach rebuilds the running slot, trial flag and versions from flash as boot() left
+// them and settles nothing (no revert, no "tried" mark, no flash write at all). It refuses with
+// ERR_BOOT_PENDING when flash holds an installed image boot() has not started yet (after
+// update_apply the run can only reboot). Never call attach() at power-on: only boot() reverts a
+// trial image that did not confirm. configure and attach are refused with ERR_ALREADY_BOOTED
+// once boot() or attach() succeeded in this instance (a second boot() only returns the slot).
 
 /** Reads and validates the layout descriptor (len bytes in the I/O window), mounts the store. */
 export function configure(len: u32): i32 {
@@ -121,6 +129,11 @@ export function configure(len: u32): i32 {
 /** Settles trial/revert and picks the slot: returns 0 (A) or 1 (B), or a negative code. */
 export function boot(): i32 {
   return bootDevice();
+}
+
+/** Rejoins the run boot() started (same run, fresh instance): returns the running slot, writes nothing. */
+export function attach(): i32 {
+  return attachDevice();
 }
 
 /** The running image is healthy: ends its trial (no-op when not on trial). */

@@ -88,4 +88,5 @@ export const ERR_TRANSFER_LENGTH = -93; // set_transferred total is 0 or not the
 export const ERR_TRIAL_PENDING = -94; // an update is refused while an image is on trial (confirm first)
 export const ERR_TRIAL_NOT_BOOTED = -95; // confirm refused: the new image has not run yet (reboot first)
 export const ERR_NOT_BOOTED = -96; // called before boot() at this power-on
-export const ERR_ALREADY_BOOTED = -97; // configure refused: the layout is fixed once boot() ran at this power-on
+export const ERR_ALREADY_BOOTED = -97; // configure or attach refused: boot() or attach() already ran in this instance
+export const ERR_BOOT_PENDING = -98; // attach refused: flash holds a boot decision boot() has not made yet (call boot())

@@ -34,6 +34,8 @@ export interface AgentExports {
   configure(len: number): number;
   /** Returns the slot to run (0 = A, 1 = B) or a negative code. */
   boot(): number;
+  /** Rejoins the run boot() started, instead of boot() (same run, fresh instance): the running slot; writes nothing. */
+  attach(): number;
   confirm(): number;
   /** Boot info record into the window (boot/info.ts). */
   boot_info(): number;

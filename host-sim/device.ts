@@ -1,7 +1,9 @@
 // A simulated device: the real agent.wasm over a flash port and a board layout, driven the way
 // firmware drives it. Every powerOn() is a fresh WASM instance, so nothing but flash survives a
 // reset; a simulated power cut (PowerCutError from the flash) propagates out of any call and
-// leaves the device powered off until the next powerOn().
+// leaves the device powered off until the next powerOn(). attach() is also a fresh instance, but
+// within the same run: it rejoins what the last power-on started (a firmware that reloads the
+// agent, or a CLI command continuing the run an earlier command left going).
 import { instantiateAgent, type AgentInstance } from "./agent-module.js";
 import type { FlashPort } from "./flash-port.js";
 import type { Board } from "./boards.js";
@@ -142,7 +144,7 @@ export class SimDevice {
   }
 
   /** A fresh instance with the board's layout configured (nothing else called yet). */
-  private async attach(): Promise<AgentInstance> {
+  private async instantiate(): Promise<AgentInstance> {
     this.agent = undefined;
     const agent = await instantiateAgent(this.flash);
     this.agent = agent;
@@ -156,8 +158,20 @@ export class SimDevice {
 
   /** Power-on: fresh instance, configure, boot. Returns what runs. */
   async powerOn(): Promise<BootInfo> {
-    await this.attach();
+    await this.instantiate();
     this.guard((a) => check("boot", a.exports.boot()));
+    return this.bootInfo();
+  }
+
+  /**
+   * Rejoins the run the last power-on started: fresh instance, configure, attach. Nothing is
+   * settled and nothing written, so a trial image stays on trial and confirm() reaches it.
+   * AgentError ERR_BOOT_PENDING when flash holds an installed image no power-on started yet
+   * (the instance stays, configured, for the boot() that firmware would call then).
+   */
+  async attach(): Promise<BootInfo> {
+    await this.instantiate();
+    this.guard((a) => check("attach", a.exports.attach()));
     return this.bootInfo();
   }
 
@@ -206,7 +220,7 @@ export class SimDevice {
     images: Record<string, Uint8Array>,
     options: { targetsVersion?: number; declared?: Record<string, DeclaredImage> } = {},
   ): Promise<BootInfo> {
-    await this.attach();
+    await this.instantiate();
     const names = this.board.partitions.targets.map((t) => t.name);
     const indexOf = (name: string): number => {
       const t = names.indexOf(name);

@@ -88,7 +88,8 @@ const TABLE: Array<[number, string, string]> = [
   [-94, "ERR_TRIAL_PENDING", "an update is refused while the running image is on trial; confirm it (airlock sim confirm) or let it revert first"],
   [-95, "ERR_TRIAL_NOT_BOOTED", "confirm refused: the new image has not run yet; reboot into it, then confirm"],
   [-96, "ERR_NOT_BOOTED", "the agent was called before boot() at this power-on; call configure() then boot() first"],
-  [-97, "ERR_ALREADY_BOOTED", "configure refused: the agent already booted with a layout at this power-on; configure once, before boot()"],
+  [-97, "ERR_ALREADY_BOOTED", "configure or attach refused: this agent instance already booted (boot() or attach() ran); configure once, then call boot() or attach() once"],
+  [-98, "ERR_BOOT_PENDING", "attach refused: there is no run to rejoin, flash shows an installed image that boot() has not started yet; at power-on call boot(), and after update_apply reboot"],
 ];
 
 const BY_CODE = new Map<number, StatusInfo>(TABLE.map(([code, name, message]) => [code, { code, name, message }]));

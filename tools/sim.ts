@@ -2,24 +2,22 @@
 // (host-sim/device.ts) over a NOR flash kept in one device file, so a device lives on between
 // commands like a real one between power cycles.
 //
-// A device left running by one command keeps running into the next: `sim update` ends with the
-// new image booted on trial, and `sim confirm` must reach that same run, not a new power-on
-// (which would revert the trial). Only flash survives a process, so the next command brings the
-// agent's RAM back by replaying the power-on that started the run: the device file holds the
-// flash as it was just before that power-on whenever the power-on itself wrote to flash (the
-// first boot of a trial image records "tried"); otherwise it holds the flash as it is now, on
-// which the replayed power-on writes nothing. Replayed operations are not counted as the new
-// command's flash operations. (The one write a trial run can make before it confirms - clearing
-// a finished update session when a new update is refused during the trial - is not kept; the
-// next update attempt makes it again.)
+// The device file always holds the device's flash as it is, with its real operation and erase
+// counts. A device left running by one command keeps running into the next: `sim update` ends
+// with the new image booted on trial, and `sim confirm` must reach that same run, not a new
+// power-on (which would revert the trial). Only flash survives a process, so the next command
+// rejoins the run the way a firmware that reloads the agent does: a fresh agent instance that
+// calls attach() instead of boot(), rebuilding the run's state from flash without settling or
+// writing anything. The `running` counter in the device file says whether there is a run to
+// rejoin; a power cut clears it, and the next command powers the device on.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { ERR_UPDATE_STATE, OK } from "../assembly/status.js";
+import { ERR_BOOT_PENDING, ERR_UPDATE_STATE, OK } from "../assembly/status.js";
 import { AGENT_WASM_URL } from "../host-sim/agent-module.js";
 import { DEFAULT_BOARD, loadBoard, type Board } from "../host-sim/boards.js";
 import { DeviceFileError, loadDevice, saveDevice } from "../host-sim/device-file.js";
 import { AgentError, SimDevice, type BootInfo, type UpdateOutcome, type UpdatePhase } from "../host-sim/device.js";
-import { NorFlash, PowerCutError, type NorFlashState } from "../host-sim/flash.js";
+import { NorFlash, PowerCutError } from "../host-sim/flash.js";
 import { statusInfo } from "../host-sim/status.js";
 import { parseBundle } from "./bundle.js";
 import { InputError, PowerCutInterrupt, RejectedError } from "./errors.js";
@@ -47,8 +45,6 @@ export function bootReport(info: BootInfo): BootReport {
 
 /** One command's hold on a device file. */
 class Session {
-  /** Flash as it was just before the power-on that started the current run. */
-  private preBoot: NorFlashState | undefined;
   running = false;
 
   private constructor(
@@ -70,7 +66,7 @@ class Session {
       throw err;
     }
     const session = new Session(path, image.board, image.flash, image.counters, new SimDevice(image.flash, image.board));
-    if (image.counters[RUNNING] === 1) await session.powerOn();
+    if (image.counters[RUNNING] === 1) await session.rejoin();
     return session;
   }
 
@@ -82,16 +78,34 @@ class Session {
 
   /** A power-on: a fresh agent instance that boots from flash alone. */
   async powerOn(): Promise<BootInfo> {
-    this.preBoot = this.flash.state();
     this.running = false;
     const info = await agentCall(() => this.device.powerOn());
     this.running = true;
     return info;
   }
 
+  /**
+   * Continues the run an earlier command left going: a fresh agent instance attached to it
+   * (no flash operation). A device file that an earlier airlock saved while a trial image ran
+   * holds the flash from before that run's power-on, where the agent sees a trial image no
+   * power-on started (ERR_BOOT_PENDING): that airlock rejoined by replaying the power-on, and
+   * so does this, once - the file saved afterwards holds the real flash.
+   */
+  private async rejoin(): Promise<void> {
+    try {
+      await this.device.attach();
+    } catch (err) {
+      if (err instanceof AgentError && err.code === ERR_BOOT_PENDING) {
+        await this.powerOn();
+        return;
+      }
+      throw err instanceof AgentError ? new RejectedError(err.message, err.codeName) : err;
+    }
+    this.running = true;
+  }
+
   /** Provisioning ends with its own power-on. */
   async provision(root: Uint8Array, images: Record<string, Uint8Array>): Promise<BootInfo> {
-    this.preBoot = this.flash.state();
     const info = await agentCall(() => this.device.provision(root, images));
     this.running = true;
     return info;
@@ -109,15 +123,11 @@ class Session {
     this.flash.powerOn(); // the part itself accepts operations again once saved and reloaded
   }
 
-  /** Writes the device file: see the file comment for which flash state is kept. */
+  /** Writes the device file: the flash as it is, and whether a run goes on. */
   save(): void {
-    let flash = this.flash;
-    if (this.running && this.device.bootInfo().trial && this.preBoot) {
-      flash = new NorFlash(this.board.flash, this.preBoot);
-    }
     const counters = { ...this.counters, [RUNNING]: this.running ? 1 : 0 };
     try {
-      saveDevice(this.path, { board: this.board, flash, counters });
+      saveDevice(this.path, { board: this.board, flash: this.flash, counters });
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       throw new InputError(`cannot write device file ${this.path}: ${reason} (check the directory exists and is writable)`);

@@ -5,7 +5,16 @@
 // having ended the trial, the new image failed to prove itself: boot() reverts to the other
 // slot - whose image and manifest are untouched, because updates are refused during a trial.
 // Each of these decisions is one boot-control record write: a power cut leaves it done or not.
-import { OK, ERR_NOT_PROVISIONED, ERR_NOT_BOOTED, ERR_TRIAL_NOT_BOOTED } from "../status";
+//
+// Attach: a firmware may drop the agent's instance during a run (to lend its RAM to something
+// else) and instantiate it again later in the same run. attachDevice() then rebuilds what
+// bootDevice() knew from flash as bootDevice() left it, deciding and writing nothing. Flash
+// tells a started run from one boot() has not started in one case only: a trial image not yet
+// marked "tried" has never run (freshly installed: the run that installed it still runs the
+// other slot, and the next power-on must call boot() to start it), so attach refuses there.
+// A trial image marked "tried" is running in this run - attach cannot tell this run from a
+// later power-on, which is why firmware must call boot(), never attach(), at power-on.
+import { OK, ERR_NOT_PROVISIONED, ERR_NOT_BOOTED, ERR_TRIAL_NOT_BOOTED, ERR_ALREADY_BOOTED, ERR_BOOT_PENDING } from "../status";
 import { requireConfigured } from "../store/layout";
 import { RECORD_ROOT, recordAddress } from "../store/records";
 import { activeSlot, onTrial, trialTried, controlLoad, controlSave } from "../store/control";
@@ -27,6 +36,22 @@ export function bootDevice(): i32 {
     rc = controlSave(activeSlot, true, true);
   }
   if (rc != OK) return rc;
+  rc = serviceRestore();
+  if (rc != OK) return rc;
+  runningSlot = activeSlot;
+  booted = true;
+  return <i32>runningSlot;
+}
+
+/** Rejoins the run boot() started, from flash alone, writing nothing (see the file comment). */
+export function attachDevice(): i32 {
+  let rc = requireConfigured();
+  if (rc != OK) return rc;
+  if (booted) return ERR_ALREADY_BOOTED;
+  if (recordAddress(RECORD_ROOT) == 0) return ERR_NOT_PROVISIONED;
+  rc = controlLoad();
+  if (rc != OK) return rc;
+  if (onTrial && !trialTried) return ERR_BOOT_PENDING;
   rc = serviceRestore();
   if (rc != OK) return rc;
   runningSlot = activeSlot;
