@@ -24,31 +24,24 @@ export function flashRead(addr: u32, dst: usize, len: u32): i32 {
 }
 
 /**
- * Programs len bytes at addr, skipping every write unit that holds only the erased value. Such a
- * unit already reads that way; programmed anyway, it would look free to the next power-on (a
- * record bank's tail is found by reading erased bytes) while the part refuses a second program
- * before an erase (MCUboot's simulator and ECC flash alike). Misaligned calls go to the port
- * unchanged so it reports them.
+ * Programs len bytes at addr without the leading and trailing write units that hold only the
+ * erased value. Such a unit already reads that way; programmed anyway, it would look free to the
+ * next power-on (a record bank's tail is found by reading erased bytes) while the part refuses a
+ * second program before an erase (MCUboot's simulator and ECC flash alike). Trimming both ends is
+ * enough: whatever prefix of the call a power cut completes starts with a unit that does not read
+ * erased, so the next power-on sees the write. Misaligned calls go to the port unchanged so it
+ * reports them.
  */
 export function flashProgram(addr: u32, src: usize, len: u32): i32 {
   cacheLen = 0;
   const wu = writeUnit;
   if (len == 0 || addr % wu != 0 || len % wu != 0) return portProgram(addr, src, len);
-  let runStart: u32 = 0;
-  let runLen: u32 = 0;
-  for (let at: u32 = 0; at < len; at += wu) {
-    if (unitIsErased(src + at, wu)) {
-      if (runLen > 0) {
-        const rc = portProgram(addr + runStart, src + runStart, runLen);
-        if (rc != OK) return rc;
-        runLen = 0;
-      }
-    } else {
-      if (runLen == 0) runStart = at;
-      runLen += wu;
-    }
-  }
-  return runLen > 0 ? portProgram(addr + runStart, src + runStart, runLen) : OK;
+  let first: u32 = 0;
+  while (first < len && unitIsErased(src + first, wu)) first += wu;
+  if (first == len) return OK;
+  let end = len;
+  while (unitIsErased(src + end - wu, wu)) end -= wu;
+  return portProgram(addr + first, src + first, end - first);
 }
 
 function unitIsErased(ptr: usize, wu: u32): bool {
