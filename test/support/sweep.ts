@@ -66,6 +66,8 @@ export interface SweepReport {
   board: string;
   /** Program/erase operations of the clean action. */
   operations: number;
+  /** Most erases one sector took in the clean action (wear per update). */
+  maxSectorErases: number;
   cuts: CutResult[];
   outcomes: { old: number; new: number; failed: number };
 }
@@ -74,10 +76,17 @@ const hex = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 /** Counts the operations of the clean action on a copy of the base device. */
 export async function countOperations<S>(scenario: SweepScenario<S>): Promise<number> {
+  return (await cleanRun(scenario)).operations;
+}
+
+/** The clean action's cost: program/erase operations and the most erases any one sector took. */
+export async function cleanRun<S>(scenario: SweepScenario<S>): Promise<{ operations: number; maxSectorErases: number }> {
   const flash = scenario.base.clone();
   const before = flash.operations;
+  const erasesBefore = flash.eraseCounts();
   await scenario.action(flash);
-  return flash.operations - before;
+  const erases = flash.eraseCounts().map((n, i) => n - erasesBefore[i]!);
+  return { operations: flash.operations - before, maxSectorErases: Math.max(0, ...erases) };
 }
 
 /** A seed for one cut, stable across runs, different for every (scenario, board, index, mode). */
@@ -162,7 +171,7 @@ export async function sweep<S>(
   scenario: SweepScenario<S>,
   options: { sample: number | "all"; modes?: readonly PowerCutMode[] },
 ): Promise<SweepReport> {
-  const operations = await countOperations(scenario);
+  const { operations, maxSectorErases } = await cleanRun(scenario);
   const cuts: CutResult[] = [];
   for (const mode of options.modes ?? POWER_CUT_MODES) {
     for (const index of chooseIndexes(operations, options.sample, `${scenario.name}|${scenario.board.name}|${mode}`)) {
@@ -171,7 +180,7 @@ export async function sweep<S>(
   }
   const outcomes = { old: 0, new: 0, failed: 0 };
   for (const c of cuts) outcomes[c.outcome]++;
-  return { scenario: scenario.name, board: scenario.board.name, operations, cuts, outcomes };
+  return { scenario: scenario.name, board: scenario.board.name, operations, maxSectorErases, cuts, outcomes };
 }
 
 /** Up to `count` cuts at random points of one action, each followed by a power-on and a check. */
@@ -226,7 +235,7 @@ export async function consecutiveCuts<S>(
 export function summarize(reports: SweepReport[]): string {
   const lines = reports.map((r) => {
     const tried = r.cuts.length;
-    return `${r.scenario.padEnd(18)} ${r.board.padEnd(28)} ops ${String(r.operations).padStart(5)}  cuts ${String(tried).padStart(5)}  old ${String(r.outcomes.old).padStart(5)}  new ${String(r.outcomes.new).padStart(5)}  bricks/mixes ${r.outcomes.failed}`;
+    return `${r.scenario.padEnd(18)} ${r.board.padEnd(28)} ops ${String(r.operations).padStart(5)}  max erases/sector ${r.maxSectorErases}  cuts ${String(tried).padStart(5)}  old ${String(r.outcomes.old).padStart(5)}  new ${String(r.outcomes.new).padStart(5)}  bricks/mixes ${r.outcomes.failed}`;
   });
   const total = reports.reduce((a, r) => ({ cuts: a.cuts + r.cuts.length, failed: a.failed + r.outcomes.failed }), { cuts: 0, failed: 0 });
   const boards = new Set(reports.map((r) => r.board)).size;
