@@ -12,7 +12,7 @@ import { L, bytes32, number } from "./vectors/ed25519-reference.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const ENTRY = `
-import { fe_frombytes, fe_tobytes, fe_mul, fe_sq, fe_invert, fe_pow22523, fe_isnegative, fe_iszero, fe_add_sub, fe_add_twice, FE_MUL_F_LIMB_MAX, FE_MUL_G_LIMB_MAX } from "../assembly/crypto/field";
+import { fe_frombytes, fe_tobytes, fe_mul, fe_sq, fe_sqn, fe_invert, fe_pow22523, fe_isnegative, fe_iszero, fe_add_sub, fe_add_twice, FE_MUL_F_LIMB_MAX, FE_MUL_G_LIMB_MAX } from "../assembly/crypto/field";
 import { sc_reduce64, sc_is_canonical, sc_wnaf } from "../assembly/crypto/scalar";
 const buf: usize = memory.data(1024, 16);
 export function scratch(): usize { return buf; }
@@ -21,6 +21,7 @@ export function frombytes(): void { fe_frombytes(buf + 128, buf + 192); }
 export function tobytes(): void { fe_tobytes(buf + 192, buf); }
 export function mul(): void { fe_mul(buf + 128, buf, buf + 64); }
 export function sq(): void { fe_sq(buf + 128, buf); }
+export function sqn(n: i32): void { fe_sqn(buf + 128, buf, n); }
 // The butterfly in place: sum over the first input, difference over the second.
 export function addSubInPlace(): void { fe_add_sub(buf, buf + 64, buf, buf + 64); }
 export function addTwice(): void { fe_add_twice(buf + 128, buf, buf + 64); }
@@ -39,7 +40,7 @@ export function wnaf(w: u32): void { sc_wnaf(buf + 512, buf + 256, w); }
 
 interface FieldTest {
   memory: WebAssembly.Memory; scratch(): number;
-  frombytes(): void; tobytes(): void; mul(): void; sq(): void; addSubInPlace(): void; addTwice(): void; invert(): void; pow22523(): void;
+  frombytes(): void; tobytes(): void; mul(): void; sq(): void; sqn(n: number): void; addSubInPlace(): void; addTwice(): void; invert(): void; pow22523(): void;
   isnegative(): number; iszero(): number; reduce64(): void; isCanonical(): number; wnaf(w: number): void;
   mulFLimbMax(): number; mulGLimbMax(): number;
 }
@@ -71,6 +72,11 @@ beforeAll(async () => {
 
 const START = [0, 26, 51, 77, 102, 128, 153, 179, 204, 230];
 const mod = (a: bigint, m = P) => ((a % m) + m) % m;
+const modPow = (base: bigint, e: bigint) => {
+  let result = 1n;
+  for (let b = mod(base); e > 0n; e >>= 1n, b = (b * b) % P) if (e & 1n) result = (result * b) % P;
+  return result;
+};
 const valueOf = (limbs: ArrayLike<number>) => Array.from(limbs).reduce((v, l, i) => v + (BigInt(l) << BigInt(START[i]!)), 0n);
 const canonicalLimbs = (v: bigint) => START.map((s, i) => Number((v >> BigInt(s)) & ((1n << BigInt(i & 1 ? 25 : 26)) - 1n)));
 const randomBig = (bits: number) => number(randomBytes(Math.ceil(bits / 8))) & ((1n << BigInt(bits)) - 1n);
@@ -145,6 +151,18 @@ describe("field arithmetic mod p = 2^255 - 19", () => {
       x.sq();
       expect(mod(valueOf(limbsOut))).toBe(mod(valueOf(g) ** 2n));
       expectCarried(limbsOut);
+    }
+  });
+
+  it("squares n times in a row (fe_sqn) from limbs at fe_sq's bound", () => {
+    for (const n of [1, 2, 3, 10, 50]) {
+      for (let i = 0; i < 40; i++) {
+        const f = i < 2 ? saturated(x.mulGLimbMax(), i ? -1 : 1) : extremeLimbs(x.mulGLimbMax());
+        limbsIn[0].set(f);
+        x.sqn(n);
+        expect(mod(valueOf(limbsOut))).toBe(modPow(valueOf(f), 2n ** BigInt(n)));
+        expectCarried(limbsOut);
+      }
     }
   });
 

@@ -165,36 +165,67 @@ export function fe_mul(h: usize, f: usize, g: usize): void {
  * h = f^2 mod p: fe_mul with the symmetric products merged (55 multiplies instead of 100).
  * Input within FE_MUL_G_LIMB_MAX (19 f fits i32); output carried.
  */
-export function fe_sq(h: usize, f: usize): void {
+@inline export function fe_sq(h: usize, f: usize): void {
+  fe_sqn(h, f, 1);
+}
+
+/**
+ * h = f^(2^n) mod p: n >= 1 squarings, the limbs kept in locals from one to the next (no memory
+ * round trip: the inversions square 250 times in a row). Input as fe_sq's; output carried, and
+ * so is every intermediate square.
+ */
+export function fe_sqn(h: usize, f: usize, n: i32): void {
   const f01 = load<i64>(f, 0);
   const f23 = load<i64>(f, 8);
   const f45 = load<i64>(f, 16);
   const f67 = load<i64>(f, 24);
   const f89 = load<i64>(f, 32);
-  const f0 = evenLimb(f01), f1 = oddLimb(f01);
-  const f2 = evenLimb(f23), f3 = oddLimb(f23);
-  const f4 = evenLimb(f45), f5 = oddLimb(f45);
-  const f6 = evenLimb(f67), f7 = oddLimb(f67);
-  const f8 = evenLimb(f89), f9 = oddLimb(f89);
-  // Doubled cross products, and 4x for odd x odd ones (2 for the half bit, 2 for the pair):
-  // |4 f| < 2^28.8. Times 19 only on limbs 5..9: |19 f| < 2^31.
-  const f0x2 = f0 * 2, f1x2 = f1 * 2, f2x2 = f2 * 2, f3x2 = f3 * 2, f4x2 = f4 * 2, f5x2 = f5 * 2;
-  const f6x2 = f6 * 2, f7x2 = f7 * 2, f8x2 = f8 * 2, f9x2 = f9 * 2;
-  const f1x4 = f1 * 4, f3x4 = f3 * 4, f5x4 = f5 * 4, f7x4 = f7 * 4;
-  const f5x19 = f5 * 19, f6x19 = f6 * 19, f7x19 = f7 * 19, f8x19 = f8 * 19, f9x19 = f9 * 19;
-  // h0, the largest sum: F^2 (1 + 19 (4 + 2 + 4 + 2 + 2)) = 267 F^2 < 2^61.6 for
-  // F = FE_MUL_G_LIMB_MAX.
-  let h0 = mul32(f0, f0) + mul32(f1x4, f9x19) + mul32(f2x2, f8x19) + mul32(f3x4, f7x19) + mul32(f4x2, f6x19) + mul32(f5x2, f5x19);
-  let h1 = mul32(f0x2, f1) + mul32(f2x2, f9x19) + mul32(f3x2, f8x19) + mul32(f4x2, f7x19) + mul32(f5x2, f6x19);
-  let h2 = mul32(f0x2, f2) + mul32(f1x2, f1) + mul32(f3x4, f9x19) + mul32(f4x2, f8x19) + mul32(f5x4, f7x19) + mul32(f6, f6x19);
-  let h3 = mul32(f0x2, f3) + mul32(f1x2, f2) + mul32(f4x2, f9x19) + mul32(f5x2, f8x19) + mul32(f6x2, f7x19);
-  let h4 = mul32(f0x2, f4) + mul32(f1x4, f3) + mul32(f2, f2) + mul32(f5x4, f9x19) + mul32(f6x2, f8x19) + mul32(f7x2, f7x19);
-  let h5 = mul32(f0x2, f5) + mul32(f1x2, f4) + mul32(f2x2, f3) + mul32(f6x2, f9x19) + mul32(f7x2, f8x19);
-  let h6 = mul32(f0x2, f6) + mul32(f1x4, f5) + mul32(f2x2, f4) + mul32(f3x2, f3) + mul32(f7x4, f9x19) + mul32(f8, f8x19);
-  let h7 = mul32(f0x2, f7) + mul32(f1x2, f6) + mul32(f2x2, f5) + mul32(f3x2, f4) + mul32(f8x2, f9x19);
-  let h8 = mul32(f0x2, f8) + mul32(f1x4, f7) + mul32(f2x2, f6) + mul32(f3x4, f5) + mul32(f4, f4) + mul32(f9x2, f9x19);
-  let h9 = mul32(f0x2, f9) + mul32(f1x2, f8) + mul32(f2x2, f7) + mul32(f3x2, f6) + mul32(f4x2, f5);
-  carryStore(h, h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+  let f0 = evenLimb(f01), f1 = oddLimb(f01);
+  let f2 = evenLimb(f23), f3 = oddLimb(f23);
+  let f4 = evenLimb(f45), f5 = oddLimb(f45);
+  let f6 = evenLimb(f67), f7 = oddLimb(f67);
+  let f8 = evenLimb(f89), f9 = oddLimb(f89);
+  do {
+    // Doubled cross products, and 4x for odd x odd ones (2 for the half bit, 2 for the pair):
+    // |4 f| < 2^28.8. Times 19 only on limbs 5..9: |19 f| < 2^31.
+    const f0x2 = f0 * 2, f1x2 = f1 * 2, f2x2 = f2 * 2, f3x2 = f3 * 2, f4x2 = f4 * 2, f5x2 = f5 * 2;
+    const f6x2 = f6 * 2, f7x2 = f7 * 2, f8x2 = f8 * 2, f9x2 = f9 * 2;
+    const f1x4 = f1 * 4, f3x4 = f3 * 4, f5x4 = f5 * 4, f7x4 = f7 * 4;
+    const f5x19 = f5 * 19, f6x19 = f6 * 19, f7x19 = f7 * 19, f8x19 = f8 * 19, f9x19 = f9 * 19;
+    // h0, the largest sum: F^2 (1 + 19 (4 + 2 + 4 + 2 + 2)) = 267 F^2 < 2^61.6 for
+    // F = FE_MUL_G_LIMB_MAX.
+    let h0 = mul32(f0, f0) + mul32(f1x4, f9x19) + mul32(f2x2, f8x19) + mul32(f3x4, f7x19) + mul32(f4x2, f6x19) + mul32(f5x2, f5x19);
+    let h1 = mul32(f0x2, f1) + mul32(f2x2, f9x19) + mul32(f3x2, f8x19) + mul32(f4x2, f7x19) + mul32(f5x2, f6x19);
+    let h2 = mul32(f0x2, f2) + mul32(f1x2, f1) + mul32(f3x4, f9x19) + mul32(f4x2, f8x19) + mul32(f5x4, f7x19) + mul32(f6, f6x19);
+    let h3 = mul32(f0x2, f3) + mul32(f1x2, f2) + mul32(f4x2, f9x19) + mul32(f5x2, f8x19) + mul32(f6x2, f7x19);
+    let h4 = mul32(f0x2, f4) + mul32(f1x4, f3) + mul32(f2, f2) + mul32(f5x4, f9x19) + mul32(f6x2, f8x19) + mul32(f7x2, f7x19);
+    let h5 = mul32(f0x2, f5) + mul32(f1x2, f4) + mul32(f2x2, f3) + mul32(f6x2, f9x19) + mul32(f7x2, f8x19);
+    let h6 = mul32(f0x2, f6) + mul32(f1x4, f5) + mul32(f2x2, f4) + mul32(f3x2, f3) + mul32(f7x4, f9x19) + mul32(f8, f8x19);
+    let h7 = mul32(f0x2, f7) + mul32(f1x2, f6) + mul32(f2x2, f5) + mul32(f3x2, f4) + mul32(f8x2, f9x19);
+    let h8 = mul32(f0x2, f8) + mul32(f1x4, f7) + mul32(f2x2, f6) + mul32(f3x4, f5) + mul32(f4, f4) + mul32(f9x2, f9x19);
+    let h9 = mul32(f0x2, f9) + mul32(f1x2, f8) + mul32(f2x2, f7) + mul32(f3x2, f6) + mul32(f4x2, f5);
+    // carryStore's carry, into the locals for the next squaring instead of memory.
+    let c: i64;
+    c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
+    c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
+    c = (h1 + (1 << 24)) >> 25; h2 += c; h1 -= c << 25;
+    c = (h5 + (1 << 24)) >> 25; h6 += c; h5 -= c << 25;
+    c = (h2 + (1 << 25)) >> 26; h3 += c; h2 -= c << 26;
+    c = (h6 + (1 << 25)) >> 26; h7 += c; h6 -= c << 26;
+    c = (h3 + (1 << 24)) >> 25; h4 += c; h3 -= c << 25;
+    c = (h7 + (1 << 24)) >> 25; h8 += c; h7 -= c << 25;
+    c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
+    c = (h8 + (1 << 25)) >> 26; h9 += c; h8 -= c << 26;
+    c = (h9 + (1 << 24)) >> 25; h0 += c * 19; h9 -= c << 25;
+    c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
+    f0 = <i32>h0; f1 = <i32>h1; f2 = <i32>h2; f3 = <i32>h3; f4 = <i32>h4;
+    f5 = <i32>h5; f6 = <i32>h6; f7 = <i32>h7; f8 = <i32>h8; f9 = <i32>h9;
+  } while (--n > 0);
+  store<i64>(h, limbPair(f0, f1), 0);
+  store<i64>(h, limbPair(f2, f3), 8);
+  store<i64>(h, limbPair(f4, f5), 16);
+  store<i64>(h, limbPair(f6, f7), 24);
+  store<i64>(h, limbPair(f8, f9), 32);
 }
 
 // Carries h0..h9 (|h| < 2^63 - 2^25) into the carried bound and stores them at h (Bernstein et
@@ -230,12 +261,6 @@ export function fe_sq(h: usize, f: usize): void {
 export function fe_carry(h: usize, f: usize): void {
   carryStore(h, limb(f, 0), limb(f, 1), limb(f, 2), limb(f, 3), limb(f, 4), limb(f, 5), limb(f, 6),
     limb(f, 7), limb(f, 8), limb(f, 9));
-}
-
-/** h = f^(2^n) mod p: n squarings. */
-export function fe_sqn(h: usize, f: usize, n: i32): void {
-  fe_sq(h, f);
-  for (let i = 1; i < n; i++) fe_sq(h, h);
 }
 
 // ---- Constants (limbs of the canonical value; test/vectors/ed25519-constants.ts derives them) ----
