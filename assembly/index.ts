@@ -10,7 +10,8 @@ import {
 
 import { configureLayout } from "./store/layout";
 import { storeConfigure, storeMount } from "./store/records";
-import { attachDevice, bootDevice, confirmImage, requireBooted } from "./boot/boot";
+import { attachDevice, bootDevice, confirmImage, requireBooted, runningSlot } from "./boot/boot";
+import { userManifestSize, userManifestRead } from "./store/user-manifest";
 import { writeBootInfo } from "./boot/info";
 import { provisionImage, provision as provisionDevice } from "./boot/provision";
 import {
@@ -146,6 +147,27 @@ export function boot_info(): i32 {
   const rc = requireBooted();
   if (rc != OK) return rc;
   return writeBootInfo(ioWindow);
+}
+
+/**
+ * Size in bytes of the user manifest that runs: the payload of the reserved target
+ * "user_manifest" from the bundle the running slot was installed from (Pigweed's
+ * Manifest.user_manifest; product-defined, 1..MAX_USER_MANIFEST_BYTES). ERR_USER_MANIFEST_ABSENT
+ * when that bundle listed none; ERR_STORE_CORRUPT when the stored bytes fail their signed hash.
+ */
+export function user_manifest_size(): i32 {
+  const rc = requireBooted();
+  return rc != OK ? rc : userManifestSize(runningSlot);
+}
+
+/**
+ * Copies up to len bytes of the running user manifest, from byte `offset`, to the start of the
+ * I/O window. Returns the bytes copied (0 at offset = size), ERR_IO_RANGE when len exceeds the
+ * window, ERR_USER_MANIFEST_RANGE when offset is past the end, or user_manifest_size's errors.
+ */
+export function user_manifest_read(offset: u32, len: u32): i32 {
+  const rc = requireBooted();
+  return rc != OK ? rc : userManifestRead(runningSlot, ioWindow, offset, len);
 }
 
 /** Factory: len bytes of the window at `offset` of target's slot A image (boot/provision.ts). */

@@ -38,3 +38,10 @@ export const MAX_SIGNATURES = 8;
 
 /** Top-level fields an UpdateBundle may hold (metadata entries plus payload entries). */
 export const MAX_BUNDLE_FIELDS = 64;
+
+/**
+ * Largest payload of the reserved target "user_manifest" (Pigweed's Manifest.user_manifest: a
+ * product-defined blob kept with the device manifest). It lives in the record store, one copy
+ * per slot, so both copies must fit a metadata bank next to every other record on every board.
+ */
+export const MAX_USER_MANIFEST_BYTES = 1024;

@@ -27,7 +27,7 @@ export const ERR_LAYOUT_MAGIC = -22; // descriptor magic or format version is no
 export const ERR_LAYOUT_GEOMETRY = -23; // write unit, erased value or sector map is invalid
 export const ERR_LAYOUT_PARTITION = -24; // a partition is empty, not sector-aligned or outside the flash
 export const ERR_LAYOUT_OVERLAP = -25; // two partitions (metadata, staging, slots) overlap
-export const ERR_LAYOUT_TARGET = -26; // a target name is empty, not zero-padded or repeated
+export const ERR_LAYOUT_TARGET = -26; // a target name is empty, not zero-padded, repeated or "user_manifest"
 export const ERR_LAYOUT_METADATA_SMALL = -27; // metadata partition lacks two banks big enough for all records
 
 // Record store and provisioning
@@ -90,3 +90,8 @@ export const ERR_TRIAL_NOT_BOOTED = -95; // confirm refused: the new image has n
 export const ERR_NOT_BOOTED = -96; // called before boot() at this power-on
 export const ERR_ALREADY_BOOTED = -97; // configure or attach refused: boot() or attach() already ran in this instance
 export const ERR_BOOT_PENDING = -98; // attach refused: flash holds a boot decision boot() has not made yet (call boot())
+
+// User manifest (the reserved target "user_manifest", kept with the device manifest)
+export const ERR_USER_MANIFEST_TOO_LARGE = -100; // the signed user_manifest is longer than MAX_USER_MANIFEST_BYTES
+export const ERR_USER_MANIFEST_ABSENT = -101; // the running slot's manifest carries no user manifest
+export const ERR_USER_MANIFEST_RANGE = -102; // user_manifest_read offset lies past the user manifest's end

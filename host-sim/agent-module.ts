@@ -39,6 +39,10 @@ export interface AgentExports {
   confirm(): number;
   /** Boot info record into the window (boot/info.ts). */
   boot_info(): number;
+  /** Bytes of the running user manifest, or ERR_USER_MANIFEST_ABSENT / another negative code. */
+  user_manifest_size(): number;
+  /** Copies up to len bytes from `offset` of the running user manifest to the window; bytes copied. */
+  user_manifest_read(offset: number, len: number): number;
   provision_image(target: number, offset: number, len: number): number;
   provision(len: number): number;
   update_start(): number;

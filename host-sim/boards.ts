@@ -45,6 +45,9 @@ export const DEFAULT_BOARD = "nrf52840";
 /** The target every board must have: the application image. */
 export const APP_TARGET = "app";
 
+/** Pigweed's reserved target name: the bundle's user manifest, kept with the device manifest. */
+export const USER_MANIFEST_NAME = "user_manifest";
+
 /** Where the board JSON files live (board/ at the repository root). */
 export const BOARD_DIR = fileURLToPath(new URL("../board/", import.meta.url));
 
@@ -193,6 +196,9 @@ export function validateBoard(value: unknown, where: string): Board {
       fail(`target name "${t.name}" must be 1 to ${MAX_TARGET_NAME} bytes of UTF-8`);
     }
     if (t.name.includes("\0")) fail(`target name "${t.name}" must not contain NUL bytes`);
+    if (t.name === USER_MANIFEST_NAME) {
+      fail(`target name "${USER_MANIFEST_NAME}" is reserved for the bundle's user manifest (kept with the device manifest, never installed); rename the target`);
+    }
     if (seen.has(t.name)) fail(`target "${t.name}" is listed twice; give each target one entry`);
     seen.add(t.name);
     regions.push({ label: `target "${t.name}" slot A`, offset: t.slotA, size: t.slotSize });

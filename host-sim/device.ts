@@ -10,7 +10,7 @@ import type { Board } from "./boards.js";
 import { encodeLayout } from "./layout.js";
 import { statusInfo } from "./status.js";
 import { MAX_TARGET_NAME } from "../assembly/limits.js";
-import { OK, ERR_UPDATE_STATE } from "../assembly/status.js";
+import { OK, ERR_UPDATE_STATE, ERR_USER_MANIFEST_ABSENT } from "../assembly/status.js";
 
 /** Pigweed's BundledUpdateState. */
 export const UPDATE_STATES = [
@@ -206,6 +206,28 @@ export class SimDevice {
         lengths,
         pending: view.getUint32(20, true) === 1,
       };
+    });
+  }
+
+  /**
+   * The user manifest that runs: the "user_manifest" payload of the bundle the running slot was
+   * installed from, read through user_manifest_read in window-sized pieces. undefined when that
+   * bundle listed none.
+   */
+  userManifest(): Uint8Array | undefined {
+    return this.guard((a) => {
+      const size = a.exports.user_manifest_size();
+      if (size === ERR_USER_MANIFEST_ABSENT) return undefined;
+      check("user_manifest_size", size);
+      const out = new Uint8Array(size);
+      const io = a.io();
+      for (let at = 0; at < size; ) {
+        const n = check("user_manifest_read", a.exports.user_manifest_read(at, Math.min(io.length, size - at)));
+        if (n === 0) throw new Error(`user_manifest_read returned no bytes at offset ${at} of ${size}; the agent and host disagree`);
+        out.set(io.subarray(0, n), at);
+        at += n;
+      }
+      return out;
     });
   }
 

@@ -26,8 +26,8 @@ const TABLE: Array<[number, string, string]> = [
   [-23, "ERR_LAYOUT_GEOMETRY", "the flash geometry is invalid (write unit 1..32 and a power of two, erased value 0xFF or 0x00, sectors of at least 256 bytes); fix the board file"],
   [-24, "ERR_LAYOUT_PARTITION", "a partition is empty, not sector-aligned or outside the flash; fix its offset and size in the board file"],
   [-25, "ERR_LAYOUT_OVERLAP", "two partitions (metadata, staging, slots) overlap; move them apart in the board file"],
-  [-26, "ERR_LAYOUT_TARGET", "a target name is empty, not zero-padded or repeated; give each target a unique name"],
-  [-27, "ERR_LAYOUT_METADATA_SMALL", "the metadata partition cannot hold two banks big enough for every record; give it at least two sectors of 4 KiB or more"],
+  [-26, "ERR_LAYOUT_TARGET", "a target name is empty, not zero-padded, repeated or the reserved name \"user_manifest\"; give each target a unique name"],
+  [-27, "ERR_LAYOUT_METADATA_SMALL", "the metadata partition cannot hold two banks big enough for every record (root, manifests and user manifests of both slots: about 6.2 KiB per bank); give it at least 16 KiB in two or more sectors"],
   // Record store and provisioning
   [-30, "ERR_STORE_FULL", "a record does not fit a metadata bank even after compaction; enlarge the metadata partition"],
   [-31, "ERR_NOT_PROVISIONED", "the device holds no trusted root; provision it at the factory (airlock sim init --root ROOT NAME=FILE)"],
@@ -90,6 +90,10 @@ const TABLE: Array<[number, string, string]> = [
   [-96, "ERR_NOT_BOOTED", "the agent was called before boot() at this power-on; call configure() then boot() first"],
   [-97, "ERR_ALREADY_BOOTED", "configure or attach refused: this agent instance already booted (boot() or attach() ran); configure once, then call boot() or attach() once"],
   [-98, "ERR_BOOT_PENDING", "attach refused: there is no run to rejoin, flash shows an installed image that boot() has not started yet; at power-on call boot(), and after update_apply reboot"],
+  // User manifest
+  [-100, "ERR_USER_MANIFEST_TOO_LARGE", "the bundle's user_manifest is longer than the device keeps (MAX_USER_MANIFEST_BYTES); shrink it"],
+  [-101, "ERR_USER_MANIFEST_ABSENT", "the running image's manifest carries no user manifest; the last installed bundle listed no user_manifest target"],
+  [-102, "ERR_USER_MANIFEST_RANGE", "user_manifest_read's offset lies past the user manifest's end; read from 0 up to user_manifest_size()"],
 ];
 
 const BY_CODE = new Map<number, StatusInfo>(TABLE.map(([code, name, message]) => [code, { code, name, message }]));

@@ -62,7 +62,10 @@ describe("layout descriptor", () => {
     ["an empty target name", mutate((_, b) => b.fill(0, targetAt, targetAt + 32)), S.ERR_LAYOUT_TARGET],
     ["a name with bytes after its padding", mutate((_, b) => { b[targetAt + 20] = 65; }), S.ERR_LAYOUT_TARGET],
     ["a one-sector metadata partition", mutate((v) => v.setUint32(metaAt + 4, 4096, true)), S.ERR_LAYOUT_METADATA_SMALL],
-    ["a metadata partition of exactly two 4 KiB sectors", mutate((v) => v.setUint32(metaAt + 4, 2 * 4096, true)), S.OK],
+    // Each bank holds the root, boot, session, both manifests and both user manifests at their
+    // largest (about 6.2 KiB): two 4 KiB sectors are too small, four (two 8 KiB banks) suffice.
+    ["a metadata partition of two 4 KiB sectors (4 KiB banks)", mutate((v) => v.setUint32(metaAt + 4, 2 * 4096, true)), S.ERR_LAYOUT_METADATA_SMALL],
+    ["a metadata partition of exactly four 4 KiB sectors", mutate((v) => v.setUint32(metaAt + 4, 4 * 4096, true)), S.OK],
   ];
 
   for (const [what, bytes, code] of cases) {

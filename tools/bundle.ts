@@ -3,7 +3,7 @@
 // the tests and the other tools.
 import { createHash } from "node:crypto";
 import protobuf from "protobufjs";
-import { MAX_TARGETS_METADATA_BYTES } from "../assembly/limits.js";
+import { MAX_TARGETS_METADATA_BYTES, MAX_USER_MANIFEST_BYTES } from "../assembly/limits.js";
 import { InputError } from "./errors.js";
 import { hex, type SigningKey } from "./keys.js";
 import {
@@ -56,6 +56,12 @@ export interface ParsedBundle {
 export function createBundle(options: CreateBundleOptions): Uint8Array {
   const version = requireVersion(options.targetsVersion, "the targets version");
   requireTargetNames(options.payloads.map((p) => p.name));
+  const userManifest = options.payloads.find((p) => p.name === USER_MANIFEST_TARGET);
+  if (userManifest && userManifest.data.length > MAX_USER_MANIFEST_BYTES) {
+    throw new InputError(
+      `${USER_MANIFEST_TARGET} is ${userManifest.data.length} bytes; a device keeps at most ${MAX_USER_MANIFEST_BYTES} (MAX_USER_MANIFEST_BYTES) with its manifest, so shrink it`,
+    );
+  }
   const hardwareId = options.hardwareId === undefined ? undefined : requireHardwareId(options.hardwareId);
   let root: SignedRootMetadata | undefined;
   if (options.root) {

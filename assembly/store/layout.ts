@@ -64,6 +64,18 @@ export function slotSize(t: u32): u32 {
   return load<u32>(targetSlotSize + t * 4);
 }
 
+// Pigweed's reserved target name: its payload is kept with the manifest, never installed into a
+// slot, so no slot target may take it.
+const USER_MANIFEST_NAME: usize = memory.data<u8>([
+  0x75, 0x73, 0x65, 0x72, 0x5f, 0x6d, 0x61, 0x6e, 0x69, 0x66, 0x65, 0x73, 0x74, // "user_manifest"
+]);
+const USER_MANIFEST_NAME_LEN: u32 = 13;
+
+/** Whether len bytes at ptr are the reserved target name "user_manifest". */
+export function isUserManifestName(ptr: usize, len: u32): bool {
+  return len == USER_MANIFEST_NAME_LEN && memory.compare(USER_MANIFEST_NAME, ptr, len) == 0;
+}
+
 /** Index of the target whose name equals len bytes at ptr, or -1. */
 export function findTarget(ptr: usize, len: u32): i32 {
   for (let t: u32 = 0; t < targetCount; t++) {
@@ -180,7 +192,7 @@ export function configureLayout(ptr: usize, len: u32): i32 {
     const name = at;
     let nameLen: u32 = 0;
     while (nameLen < <u32>MAX_TARGET_NAME && load<u8>(name + nameLen) != 0) nameLen++;
-    if (nameLen == 0) return ERR_LAYOUT_TARGET;
+    if (nameLen == 0 || isUserManifestName(name, nameLen)) return ERR_LAYOUT_TARGET;
     for (let i = nameLen; i < <u32>MAX_TARGET_NAME; i++) {
       if (load<u8>(name + i) != 0) return ERR_LAYOUT_TARGET;
     }

@@ -1,29 +1,32 @@
 // TargetsMetadata: what the bundle installs. Each listed target must be a target of this
 // device's layout, listed once, with a length of 1..slot size and exactly one 32-byte SHA-256.
+// The reserved name "user_manifest" is listed the same way (at index USER_MANIFEST_ENTRY, after
+// the layout's targets) with a length of 1..MAX_USER_MANIFEST_BYTES: it has no slot.
 // Field 65 (airlock's hardware_id) must equal the layout's hardware ID when present.
 import {
   OK, ERR_PROTO_DUPLICATE_FIELD, ERR_PROTO_DUPLICATE_KEY, ERR_TARGETS_ROLE,
   ERR_TARGETS_VERSION_MISSING, ERR_WRONG_HARDWARE, ERR_TARGET_UNKNOWN, ERR_TARGET_TOO_LARGE,
-  ERR_TARGET_EMPTY, ERR_TARGET_HASH_MISSING, ERR_PROTO_WIRE_TYPE,
+  ERR_TARGET_EMPTY, ERR_TARGET_HASH_MISSING, ERR_PROTO_WIRE_TYPE, ERR_USER_MANIFEST_TOO_LARGE,
 } from "../status";
-import { MAX_TARGETS, MAX_TARGET_NAME } from "../limits";
+import { MAX_TARGET_NAME, MAX_USER_MANIFEST_BYTES } from "../limits";
 import {
   readField, FIELD_END, fieldNumber, fieldStart, fieldLen, fieldNext, fieldVarint, fieldWire,
   expectWire, expectU32, fieldU32, WIRE_LEN, WIRE_VARINT, seenOnce,
 } from "../proto/wire";
 import { sourceRead, sourceEquals } from "../proto/source";
 import { parseCommonOf, commonVersion, commonRoleMatches, ROLE_TARGETS, ROLE_TARGETS_LEN } from "./common";
-import { findTarget, slotSize, hardwareId, hardwareIdLen } from "../store/layout";
+import { slotSize, hardwareId, hardwareIdLen } from "../store/layout";
+import { manifestEntryOf, MANIFEST_ENTRIES, USER_MANIFEST_ENTRY } from "../store/manifest";
 
 const HARDWARE_ID_FIELD: u32 = 65;
 const SHA256_FUNCTION: u32 = 1;
 export const DIGEST_BYTES: u32 = 32;
 
 export let targetsVersion: u32 = 0;
-/** Bit t: layout target t is listed. */
+/** Bit t: layout target t (or the user manifest, t = USER_MANIFEST_ENTRY) is listed. */
 export let listedTargets: u32 = 0;
-const listedLength: usize = memory.data(MAX_TARGETS * 4);
-const listedHash: usize = memory.data(MAX_TARGETS * DIGEST_BYTES);
+const listedLength: usize = memory.data(MANIFEST_ENTRIES * 4);
+const listedHash: usize = memory.data(MANIFEST_ENTRIES * DIGEST_BYTES);
 const nameBuffer: usize = memory.data(MAX_TARGET_NAME);
 
 export function targetListed(t: u32): bool {
@@ -107,11 +110,15 @@ function parseTargetFile(start: u32, end: u32): i32 {
   if (nameLen == 0 || nameLen > <u32>MAX_TARGET_NAME) return ERR_TARGET_UNKNOWN;
   const rc = sourceRead(name, nameBuffer, nameLen);
   if (rc != OK) return rc;
-  const t = findTarget(nameBuffer, nameLen);
+  const t = manifestEntryOf(nameBuffer, nameLen);
   if (t < 0) return ERR_TARGET_UNKNOWN;
   if (targetListed(<u32>t)) return ERR_PROTO_DUPLICATE_KEY;
   if (length == 0) return ERR_TARGET_EMPTY;
-  if (length > <u64>slotSize(<u32>t)) return ERR_TARGET_TOO_LARGE;
+  if (<u32>t == USER_MANIFEST_ENTRY) {
+    if (length > <u64>MAX_USER_MANIFEST_BYTES) return ERR_USER_MANIFEST_TOO_LARGE;
+  } else if (length > <u64>slotSize(<u32>t)) {
+    return ERR_TARGET_TOO_LARGE;
+  }
   if (hashAddr == 0) return ERR_TARGET_HASH_MISSING;
   const r = sourceRead(hashAddr, targetHash(<u32>t), DIGEST_BYTES);
   if (r != OK) return r;

@@ -5,29 +5,30 @@
 //                  map<string, bytes> target_payloads = 4; SignedRootMetadata root_metadata = 5 }
 // Strict: singular fields once, map keys once, only the "targets" metadata role (no delegation),
 // at most MAX_BUNDLE_FIELDS top-level fields. A payload for a name outside the layout is refused
-// (ERR_PAYLOAD_UNLISTED): no signed metadata can list it.
+// (ERR_PAYLOAD_UNLISTED): no signed metadata can list it. The reserved "user_manifest" payload is
+// indexed at USER_MANIFEST_ENTRY, after the layout's targets.
 import {
   OK, ERR_PROTO_DUPLICATE_FIELD, ERR_PROTO_DUPLICATE_KEY, ERR_BUNDLE_FORMAT, ERR_ROOT_TOO_LARGE,
   ERR_TARGETS_MISSING, ERR_TARGETS_TOO_LARGE, ERR_PAYLOAD_UNLISTED,
 } from "../status";
 import {
-  MAX_BUNDLE_FIELDS, MAX_TARGETS, MAX_TARGET_NAME, MAX_ROOT_METADATA_BYTES, MAX_TARGETS_METADATA_BYTES,
+  MAX_BUNDLE_FIELDS, MAX_TARGET_NAME, MAX_ROOT_METADATA_BYTES, MAX_TARGETS_METADATA_BYTES,
 } from "../limits";
 import {
   readField, FIELD_END, fieldNumber, fieldStart, fieldLen, fieldNext, expectWire, WIRE_LEN, seenOnce,
 } from "../proto/wire";
 import { sourceRead, sourceEquals } from "../proto/source";
-import { findTarget } from "../store/layout";
+import { manifestEntryOf, MANIFEST_ENTRIES } from "../store/manifest";
 import { ROLE_TARGETS, ROLE_TARGETS_LEN } from "../tuf/common";
 
 export let bundleRootStart: u32 = 0;
 export let bundleRootLen: u32 = 0; // 0: the bundle carries no root
 export let bundleTargetsStart: u32 = 0;
 export let bundleTargetsLen: u32 = 0;
-/** Bit t: the bundle carries a payload for layout target t. */
+/** Bit t: the bundle carries a payload for layout target t (or the user manifest). */
 export let payloadMask: u32 = 0;
-const payloadStart: usize = memory.data(MAX_TARGETS * 4);
-const payloadLen: usize = memory.data(MAX_TARGETS * 4);
+const payloadStart: usize = memory.data(MANIFEST_ENTRIES * 4);
+const payloadLen: usize = memory.data(MANIFEST_ENTRIES * 4);
 const keyBuffer: usize = memory.data(MAX_TARGET_NAME);
 
 export function payloadAddress(t: u32): u32 {
@@ -121,7 +122,7 @@ export function indexBundle(start: u32, len: u32): i32 {
       if (entryKeyLen == 0 || entryKeyLen > <u32>MAX_TARGET_NAME) return ERR_PAYLOAD_UNLISTED;
       const r = sourceRead(entryKey, keyBuffer, entryKeyLen);
       if (r != OK) return r;
-      const t = findTarget(keyBuffer, entryKeyLen);
+      const t = manifestEntryOf(keyBuffer, entryKeyLen);
       if (t < 0) return ERR_PAYLOAD_UNLISTED;
       if ((payloadMask & (1 << <u32>t)) != 0) return ERR_PROTO_DUPLICATE_KEY;
       payloadMask |= 1 << <u32>t;

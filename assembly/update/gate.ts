@@ -16,7 +16,8 @@ import {
   ERR_PROTO_VARINT, ERR_BUNDLE_TOO_LARGE,
 } from "../status";
 import { MAX_BUNDLE_FIELDS, MAX_TARGET_NAME } from "../limits";
-import { stagingOffset, stagingSize, findTarget } from "../store/layout";
+import { stagingOffset, stagingSize } from "../store/layout";
+import { manifestEntryOf } from "../store/manifest";
 import { flashRead } from "../store/flash";
 import { useFlashSource, setFlashOverlay, clearFlashOverlay } from "../proto/source";
 import { targetListed, targetLength } from "../tuf/targets";
@@ -103,7 +104,7 @@ function entryDecision(headerLen: u32, valueLen: u32, keyLen: u32): i32 {
     const rc = checkMetadata(entryStart);
     if (rc != OK) return rc;
   }
-  const t = findTarget(entryHeader + 2, keyLen);
+  const t = manifestEntryOf(entryHeader + 2, keyLen); // a layout target or "user_manifest"
   if (t < 0 || !targetListed(<u32>t)) return ERR_PAYLOAD_UNLISTED;
   if ((payloadsSeen & (1 << <u32>t)) != 0) return ERR_PROTO_DUPLICATE_KEY;
   if (valueLen != targetLength(<u32>t)) return ERR_TARGET_LENGTH_MISMATCH;

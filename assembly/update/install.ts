@@ -2,8 +2,12 @@
 //   for each target: copy the image into the inactive slot (the payload from staging; a target
 //   personalized out of the bundle, or not listed at all, is carried over from the active slot),
 //   then read the slot back and check its SHA-256 - only then is it bootable;
+//   then the inactive slot's user manifest record (when the bundle lists "user_manifest": from
+//   staging, or carried over from the running slot when personalized out), read back and hashed;
 //   then the inactive slot's manifest record; then the switch: ONE boot-control record write
 //   (active = the new slot, on trial). Until the switch the device boots exactly what it did.
+// As in Pigweed, the user manifest belongs to the bundle: a bundle that does not list it leaves
+// the new manifest without one (slot images it does not list are carried over: they still run).
 import { OK, ERR_SLOT_VERIFY } from "../status";
 import { scratch, SCRATCH_BYTES } from "../store/scratch";
 import { MAX_TARGETS } from "../limits";
@@ -11,9 +15,10 @@ import { flashRead } from "../store/flash";
 import { targetCount, slotAddress } from "../store/layout";
 import { activeSlot, controlSave } from "../store/control";
 import {
-  MANIFEST_CURRENT, MANIFEST_NEXT, manifestLoad, manifestClear, manifestSet, manifestCopyEntry,
-  manifestHas, manifestLength, manifestHash, manifestSave,
+  MANIFEST_CURRENT, MANIFEST_NEXT, USER_MANIFEST_ENTRY, manifestLoad, manifestClear, manifestSet,
+  manifestCopyEntry, manifestHas, manifestLength, manifestHash, manifestSave,
 } from "../store/manifest";
+import { userManifestSave, userManifestAddress, userManifestMatches } from "../store/user-manifest";
 import { targetsVersion, targetListed, targetLength, targetHash } from "../tuf/targets";
 import { payloadAddress } from "./bundle";
 import { payloadInstalled } from "./verify";
@@ -22,9 +27,10 @@ import { SHA256_CTX_BYTES, sha256Init, sha256Update, sha256Final } from "../cryp
 
 const STEP_COPY: u32 = 0;
 const STEP_CHECK: u32 = 1;
-const STEP_MANIFEST: u32 = 2;
-const STEP_SWITCH: u32 = 3;
-const STEP_DONE: u32 = 4;
+const STEP_USER_MANIFEST: u32 = 2;
+const STEP_MANIFEST: u32 = 3;
+const STEP_SWITCH: u32 = 4;
+const STEP_DONE: u32 = 5;
 
 const CHUNK_BYTES: u32 = SCRATCH_BYTES;
 const chunk: usize = scratch;
@@ -60,6 +66,14 @@ export function installBegin(): i32 {
     }
     installTotal += manifestLength(MANIFEST_NEXT, t);
   }
+  if (targetListed(USER_MANIFEST_ENTRY)) {
+    // In the bundle, or personalized out and verified equal to the running manifest's.
+    if (payloadInstalled(USER_MANIFEST_ENTRY)) {
+      manifestSet(MANIFEST_NEXT, USER_MANIFEST_ENTRY, targetLength(USER_MANIFEST_ENTRY), targetHash(USER_MANIFEST_ENTRY));
+    } else {
+      manifestCopyEntry(MANIFEST_CURRENT, MANIFEST_NEXT, USER_MANIFEST_ENTRY);
+    }
+  }
   step = STEP_COPY;
   target = 0;
   done = 0;
@@ -72,12 +86,31 @@ function nextTarget(): void {
   step = STEP_COPY;
 }
 
+/**
+ * The new slot's user manifest record, before its manifest record: read back and hashed, so the
+ * manifest never names bytes that are not there. The source address is taken now, not at
+ * installBegin: a record write between the two may have moved the running slot's record.
+ */
+function saveUserManifest(): i32 {
+  if (!manifestHas(MANIFEST_NEXT, USER_MANIFEST_ENTRY)) return OK;
+  const len = manifestLength(MANIFEST_NEXT, USER_MANIFEST_ENTRY);
+  const src = payloadInstalled(USER_MANIFEST_ENTRY)
+    ? payloadAddress(USER_MANIFEST_ENTRY)
+    : userManifestAddress(activeSlot);
+  if (src == 0) return ERR_SLOT_VERIFY; // the running manifest names a user manifest not stored
+  let rc = userManifestSave(newSlot, src, len);
+  if (rc != OK) return rc;
+  rc = userManifestMatches(newSlot, len, manifestHash(MANIFEST_NEXT, USER_MANIFEST_ENTRY));
+  if (rc < 0) return rc;
+  return rc == 1 ? OK : ERR_SLOT_VERIFY;
+}
+
 /** Advances the install. 1 = call again, OK = switched, negative = failed (nothing switched). */
 export function installStep(budget: u32): i32 {
   let left = budget;
   while (step == STEP_COPY || step == STEP_CHECK) {
     if (target >= targetCount) {
-      step = STEP_MANIFEST;
+      step = STEP_USER_MANIFEST;
       break;
     }
     if (!manifestHas(MANIFEST_NEXT, target)) {
@@ -119,6 +152,11 @@ export function installStep(budget: u32): i32 {
     sha256Final(hashCtx, digest);
     if (memory.compare(digest, manifestHash(MANIFEST_NEXT, target), 32) != 0) return ERR_SLOT_VERIFY;
     nextTarget();
+  }
+  if (step == STEP_USER_MANIFEST) {
+    const rc = saveUserManifest();
+    if (rc != OK) return rc;
+    step = STEP_MANIFEST;
   }
   if (step == STEP_MANIFEST) {
     const rc = manifestSave(MANIFEST_NEXT, newSlot);

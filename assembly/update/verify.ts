@@ -4,7 +4,8 @@
 //   persisted and used);  3. targets signatures with the trusted root's targets threshold, then
 //   the targets metadata itself (role, version >= manifest's, hardware, lengths);  4. each
 //   payload's SHA-256 streamed from flash, at most `budget` bytes per step; payloads left out
-//   must match the device manifest.
+//   must match the device manifest. The user manifest ("user_manifest") is one more payload
+//   here, checked exactly like the images (entry USER_MANIFEST_ENTRY).
 // A step performs at most one Ed25519 verification (over at most MAX_*_METADATA_BYTES of
 // metadata) or hashes at most `budget` payload bytes, so a firmware main loop keeps running.
 import {
@@ -14,14 +15,14 @@ import {
   ERR_PERSONALIZED_MISMATCH, ERR_TARGET_HASH_MISMATCH, ERR_STORE_CORRUPT, ERR_PAYLOAD_UNLISTED,
 } from "../status";
 import { scratch, SCRATCH_BYTES } from "../store/scratch";
-import { MAX_TARGETS } from "../limits";
 import { useFlashSource } from "../proto/source";
 import { flashRead } from "../store/flash";
-import { targetCount, stagingOffset } from "../store/layout";
+import { stagingOffset } from "../store/layout";
 import { RECORD_ROOT, recordAddress, recordLength, writeRecordOf } from "../store/records";
 import { activeSlot } from "../store/control";
 import {
-  MANIFEST_CURRENT, manifestLoad, manifestVersion, manifestHas, manifestLength, manifestHash,
+  MANIFEST_CURRENT, MANIFEST_ENTRIES, manifestLoad, manifestVersion, manifestHas, manifestLength,
+  manifestHash, entryInLayout,
 } from "../store/manifest";
 import {
   parseSigned, SIGNED_TRUSTED_ROOT, SIGNED_BUNDLE_ROOT, SIGNED_TARGETS, SIGNED_NO_PAYLOAD,
@@ -197,16 +198,16 @@ export function verifyTargetsMetadata(): i32 {
 }
 
 function checkPayloads(): i32 {
-  for (let t: u32 = 0; t < targetCount; t++) {
+  for (let t: u32 = 0; t < MANIFEST_ENTRIES; t++) {
     if ((payloadMask & (1 << t)) != 0 && !targetListed(t)) return ERR_PAYLOAD_UNLISTED;
   }
-  for (let t: u32 = 0; t < targetCount; t++) {
-    if (!targetListed(t)) continue;
+  for (let t: u32 = 0; t < MANIFEST_ENTRIES; t++) {
+    if (!entryInLayout(t) || !targetListed(t)) continue;
     if ((payloadMask & (1 << t)) != 0) {
       if (payloadLength(t) != targetLength(t)) return ERR_TARGET_LENGTH_MISMATCH;
       verifyTotal += targetLength(t);
     } else {
-      // Personalized out: the device must already run exactly this image.
+      // Personalized out: the device must already run exactly this image (or user manifest).
       if (!manifestHas(MANIFEST_CURRENT, t)) return ERR_PERSONALIZED_UNKNOWN;
       if (manifestLength(MANIFEST_CURRENT, t) != targetLength(t)) return ERR_PERSONALIZED_MISMATCH;
       if (memory.compare(manifestHash(MANIFEST_CURRENT, t), targetHash(t), 32) != 0) return ERR_PERSONALIZED_MISMATCH;
@@ -225,9 +226,9 @@ export function payloadInstalled(t: u32): bool {
 /** Hashes payloads for at most `budget` bytes. 1 = more to do, OK = all hashed. */
 function hashPayloads(budget: u32): i32 {
   let left = budget;
-  while (hashTarget < targetCount && hashTarget < <u32>MAX_TARGETS) {
+  while (hashTarget < MANIFEST_ENTRIES) {
     const t = hashTarget;
-    if (!payloadInstalled(t)) {
+    if (!entryInLayout(t) || !payloadInstalled(t)) {
       hashTarget++;
       continue;
     }
