@@ -8,14 +8,15 @@
 // what lets a 32-bit core use one SMLAL per product. It is also what bounds the inputs.
 //
 // Limb bounds (the invariant every function relies on). One "term" is a carried element:
-//   carried:   what fe_mul, fe_sq and fe_carry return: |even limb| <= 1.01 * 2^25,
+//   carried:   what fe_mul, fe_sq, fe_sqn and fe_carry return: |even limb| <= 1.01 * 2^25,
 //              |odd limb| <= 1.01 * 2^24 (see carryStore).
-//   n terms:   a sum or difference of n carried elements (fe_add / fe_sub do not carry):
+//   n terms:   a sum or difference of n carried elements (fe_add, fe_sub, fe_add_sub and
+//              fe_add_twice do not carry; in fe_add_twice's 2 f + g, f's terms count twice):
 //              |even| <= n * 1.01 * 2^25, |odd| <= n * 1.01 * 2^24. The outputs of fe_frombytes
 //              and the constants below (canonical limbs, 0 <= limb < 2^26 or 2^25) count as two.
 //   fe_mul(h, f, g): g within FE_MUL_G_LIMB_MAX (19 g must fit i32: up to three terms),
 //              f within FE_MUL_F_LIMB_MAX (the sums must fit i64: up to seven terms).
-//   fe_sq(h, f): f within FE_MUL_G_LIMB_MAX (19 f must fit i32: up to three terms).
+//   fe_sq(h, f), fe_sqn: f within FE_MUL_G_LIMB_MAX (19 f must fit i32: up to three terms).
 //   fe_carry, fe_tobytes, fe_isnegative, fe_iszero: any i32 limbs.
 // point.ts and ed25519.ts state the terms of every operand they pass (at most four, always as f).
 //
