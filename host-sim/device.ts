@@ -6,10 +6,10 @@
 // agent, or a CLI command continuing the run an earlier command left going).
 import { instantiateAgent, type AgentInstance } from "./agent-module.js";
 import type { FlashPort } from "./flash-port.js";
-import type { Board } from "./boards.js";
+import { USER_MANIFEST_NAME, type Board } from "./boards.js";
 import { encodeLayout } from "./layout.js";
 import { statusInfo } from "./status.js";
-import { MAX_TARGET_NAME } from "../assembly/limits.js";
+import { MAX_TARGET_NAME, MAX_TARGETS } from "../assembly/limits.js";
 import { OK, ERR_UPDATE_STATE, ERR_USER_MANIFEST_ABSENT } from "../assembly/status.js";
 
 /** Pigweed's BundledUpdateState. */
@@ -235,7 +235,7 @@ export class SimDevice {
    * Factory provisioning of a fresh device: each image into slot A of its target, then the
    * trusted root and the factory manifest. Ends with a power-on; returns what runs.
    * `declared` records images the factory wrote by other means (or, for the host verifier,
-   * images that exist only as a manifest).
+   * images that exist only as a manifest; "user_manifest" declares a user manifest that way).
    */
   async provision(
     rootMetadata: Uint8Array,
@@ -245,6 +245,8 @@ export class SimDevice {
     await this.instantiate();
     const names = this.board.partitions.targets.map((t) => t.name);
     const indexOf = (name: string): number => {
+      // A declared user manifest: its manifest entry follows the MAX_TARGETS slot targets'.
+      if (name === USER_MANIFEST_NAME) return MAX_TARGETS;
       const t = names.indexOf(name);
       if (t < 0) {
         throw new Error(`board "${this.board.name}" has no target "${name}"; its targets are ${names.join(", ")}`);

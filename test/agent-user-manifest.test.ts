@@ -253,6 +253,18 @@ describe("user manifest: layouts and power cuts", () => {
     expect(statusName(agent.exports.configure(layout.length))).toBe("ERR_LAYOUT_TARGET");
   });
 
+  it("provisioning may declare a user manifest (the host verifier's device), bounded like a bundle's", async () => {
+    const d = newDevice();
+    const declared = (length: number) => ({ user_manifest: { length, sha256: sha256(um1) } });
+    await expect(d.device.provision(rootV1, { app: appV1 }, { declared: declared(MAX_USER_MANIFEST_BYTES + 1) }))
+      .rejects.toThrow(/ERR_PROVISION_REQUEST/);
+    await expect(d.device.provision(rootV1, { app: appV1 }, { declared: declared(0) })).rejects.toThrow(/ERR_PROVISION_REQUEST/);
+    await d.device.provision(rootV1, { app: appV1 }, { declared: { user_manifest: { length: um1.length, sha256: sha256(um1) } } });
+    // Declared only (no bytes): a bundle personalizing out that user manifest verifies against it.
+    const personalized = personalizeBundle(umBundle(2, { app: appV2, user_manifest: um1 }), ["user_manifest"]);
+    expect(d.device.verify(personalized)).toMatchObject({ ok: true });
+  });
+
   it("a power cut at any program/erase of the install leaves the old pair or the new pair, never a mix", async () => {
     const base = await deviceRunningUm1();
     base.device.powerOff();

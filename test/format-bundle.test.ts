@@ -82,7 +82,8 @@ describe("createBundle", () => {
     expect(parseBundle(createBundle({ targetsVersion: 1, payloads: [payload(longest)] })).targets.targetFiles![0]!.fileName).toBe(longest);
     expect(() => createBundle({ targetsVersion: 1, payloads: [payload(`${longest}b`)] })).toThrow(/at most 32 \(MAX_TARGET_NAME\)/);
     const images = Array.from({ length: MAX_TARGETS }, (_, i) => payload(`image${i}`));
-    expect(() => createBundle({ targetsVersion: 1, payloads: [...images, payload("user_manifest")] })).not.toThrow();
+    // user_manifest is not an image (and is bounded by MAX_USER_MANIFEST_BYTES, not a slot).
+    expect(() => createBundle({ targetsVersion: 1, payloads: [...images, { name: "user_manifest", data: app.subarray(0, 100) }] })).not.toThrow();
     expect(() => createBundle({ targetsVersion: 1, payloads: [...images, payload("extra")] })).toThrow(/MAX_TARGETS/);
     expect(() => createBundle({ targetsVersion: 1, payloads: [payload("app")], hardwareId: "h".repeat(MAX_HARDWARE_ID) })).not.toThrow();
     expect(() => createBundle({ targetsVersion: 1, payloads: [payload("app")], hardwareId: "h".repeat(MAX_HARDWARE_ID + 1) })).toThrow(/MAX_HARDWARE_ID/);

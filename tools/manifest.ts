@@ -2,7 +2,7 @@
 // metadata of the last bundle it applied, and that bundle's user_manifest payload if it had one.
 // An update server reads it to personalize bundles; `bundle verify --manifest` checks a bundle
 // against it.
-import { parseBundle, TARGETS_METADATA_NAME } from "./bundle.js";
+import { parseBundle, sha256Of, TARGETS_METADATA_NAME } from "./bundle.js";
 import { InputError } from "./errors.js";
 import { hex } from "./keys.js";
 import { ROLE_TARGETS, SPEC_VERSION } from "./metadata.js";
@@ -19,27 +19,41 @@ export function manifestFromBundle(bundle: Uint8Array, what = "bundle"): Uint8Ar
   });
 }
 
-/** A device's installed images as its boot information reports them. */
+/** A device's installed images as its boot information reports them, and its user manifest. */
 export interface InstalledImages {
   targetsVersion: number;
   /** Target name -> SHA-256 (hex). */
   images: Record<string, string>;
   /** Target name -> length in bytes. */
   lengths: Record<string, number>;
+  /** The running manifest's user manifest bytes, if it has one. */
+  userManifest?: Uint8Array;
 }
 
-/** The manifest describing what a device runs: its targets version and each image. */
+/**
+ * The manifest describing what a device runs: its targets version, each image, and the user
+ * manifest (listed as the target "user_manifest", as in the bundle it came from, and carried
+ * in Manifest.user_manifest).
+ */
 export function manifestFromInstalled(installed: InstalledImages): Uint8Array {
   const sha256 = schema().enums.hashSha256;
+  const targetFiles = Object.entries(installed.images).map(([fileName, digest]) => ({
+    fileName,
+    length: installed.lengths[fileName] ?? 0,
+    hashes: [{ function: sha256, hash: Buffer.from(digest, "hex") }],
+  }));
+  const userManifest = installed.userManifest;
+  if (userManifest) {
+    targetFiles.push({ fileName: USER_MANIFEST_TARGET, length: userManifest.length, hashes: [{ function: sha256, hash: Buffer.from(sha256Of(userManifest)) }] });
+  }
   const targets: TargetsMetadata = {
     commonMetadata: { specVersion: SPEC_VERSION, version: installed.targetsVersion, role: ROLE_TARGETS },
-    targetFiles: Object.entries(installed.images).map(([fileName, digest]) => ({
-      fileName,
-      length: installed.lengths[fileName] ?? 0,
-      hashes: [{ function: sha256, hash: Buffer.from(digest, "hex") }],
-    })),
+    targetFiles,
   };
-  return encode(schema().Manifest, { targetsMetadata: { [TARGETS_METADATA_NAME]: targets } });
+  return encode(schema().Manifest, {
+    targetsMetadata: { [TARGETS_METADATA_NAME]: targets },
+    ...(userManifest ? { userManifest } : {}),
+  });
 }
 
 export interface ParsedManifest {

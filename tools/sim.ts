@@ -19,7 +19,7 @@ import { DeviceFileError, loadDevice, saveDevice } from "../host-sim/device-file
 import { AgentError, SimDevice, type BootInfo, type UpdateOutcome, type UpdatePhase } from "../host-sim/device.js";
 import { NorFlash, PowerCutError } from "../host-sim/flash.js";
 import { statusInfo } from "../host-sim/status.js";
-import { parseBundle } from "./bundle.js";
+import { parseBundle, sha256Of } from "./bundle.js";
 import { InputError, PowerCutInterrupt, RejectedError } from "./errors.js";
 import { hex } from "./keys.js";
 import { manifestFromInstalled, parseManifest } from "./manifest.js";
@@ -30,17 +30,23 @@ import { USER_MANIFEST_TARGET } from "./targets.js";
 /** Host counter in the device file: 1 while the device is powered on (an image is running). */
 const RUNNING = "running";
 
-/** What `sim boot --json` prints: the contract's keys. */
+/** What `sim boot --json` prints: the contract's keys, and userManifest when the device has one. */
 export interface BootReport {
   slot: "a" | "b";
   images: Record<string, string>;
   rootVersion: number;
   targetsVersion: number;
   trial: boolean;
+  /** The running manifest's user manifest (Pigweed's Manifest.user_manifest); absent when none. */
+  userManifest?: { length: number; sha256: string };
 }
 
-export function bootReport(info: BootInfo): BootReport {
-  return { slot: info.slot, images: info.images, rootVersion: info.rootVersion, targetsVersion: info.targetsVersion, trial: info.trial };
+/** The boot report of what `device` runs (info: its boot info, already read). */
+export function bootReport(info: BootInfo, device: SimDevice): BootReport {
+  const report: BootReport = { slot: info.slot, images: info.images, rootVersion: info.rootVersion, targetsVersion: info.targetsVersion, trial: info.trial };
+  const userManifest = device.userManifest();
+  if (userManifest) report.userManifest = { length: userManifest.length, sha256: hex(sha256Of(userManifest)) };
+  return report;
 }
 
 /** One command's hold on a device file. */
@@ -193,7 +199,7 @@ export async function simInit(options: InitOptions): Promise<BootReport> {
   const session = Session.create(options.flash, board);
   const info = await session.provision(options.root, options.images);
   session.save();
-  return bootReport(info);
+  return bootReport(info, session.device);
 }
 
 /** One power cycle. */
@@ -201,7 +207,7 @@ export async function simBoot(flash: string): Promise<BootReport> {
   const session = await Session.open(flash);
   const info = await session.powerOn();
   session.save();
-  return bootReport(info);
+  return bootReport(info, session.device);
 }
 
 /** The running image declares itself healthy. */
@@ -210,7 +216,7 @@ export async function simConfirm(flash: string): Promise<BootReport> {
   await session.ensureRunning();
   await agentCall(() => session.device.confirm());
   session.save();
-  return bootReport(session.device.bootInfo());
+  return bootReport(session.device.bootInfo(), session.device);
 }
 
 /**
@@ -220,7 +226,8 @@ export async function simConfirm(flash: string): Promise<BootReport> {
 export async function simManifest(flash: string): Promise<Uint8Array> {
   const session = await Session.open(flash);
   await session.ensureRunning();
-  return manifestFromInstalled(session.device.bootInfo());
+  const userManifest = session.device.userManifest();
+  return manifestFromInstalled({ ...session.device.bootInfo(), ...(userManifest ? { userManifest } : {}) });
 }
 
 // ---- sim update ----
@@ -287,14 +294,14 @@ export async function simUpdate(options: UpdateOptions): Promise<UpdateReport> {
         error: outcome.errorName,
         message: outcome.message,
         flashOps: flashOps(),
-        boot: bootReport(report),
+        boot: bootReport(report, session.device),
       };
     }
     const info = await session.powerOn();
     session.flash.disarm();
     session.save();
     const message = "installed and booted on trial; confirm it, or the next power-on reverts to the previous image";
-    return { result: "SUCCESS", error: null, message, flashOps: flashOps(), boot: bootReport(info) };
+    return { result: "SUCCESS", error: null, message, flashOps: flashOps(), boot: bootReport(info, session.device) };
   } catch (err) {
     if (err instanceof PowerCutError) {
       const ops = flashOps();

@@ -10,7 +10,9 @@
 // The root must parse strictly and meet its own root threshold. Each target written through
 // provision_image is hashed from slot A into the manifest (a declared entry for it must agree);
 // a declared entry for a target not written is recorded as declared (a device whose images were
-// programmed by other means, or the host verifier's throw-away device).
+// programmed by other means, or the host verifier's throw-away device). Target index
+// USER_MANIFEST_ENTRY declares a user manifest (length and SHA-256 only: its bytes are not
+// stored, so such a device can verify a bundle that personalizes it out, not read or carry it).
 // Records are written manifest, boot control, then the root last: the root's presence is what
 // makes the device provisioned, so an interrupted provisioning is simply done again.
 import {
@@ -18,12 +20,15 @@ import {
   ERR_ROOT_TOO_LARGE, ERR_TRANSFER_OFFSET, ERR_TARGET_TOO_LARGE, ERR_TARGET_UNKNOWN, ERR_IO_RANGE,
 } from "../status";
 import { scratch, SCRATCH_BYTES } from "../store/scratch";
-import { IO_WINDOW_BYTES, MAX_ROOT_METADATA_BYTES, MAX_TARGETS } from "../limits";
+import { IO_WINDOW_BYTES, MAX_ROOT_METADATA_BYTES, MAX_TARGETS, MAX_USER_MANIFEST_BYTES } from "../limits";
 import { requireConfigured, targetCount, slotAddress, slotSize } from "../store/layout";
 import { flashRead } from "../store/flash";
 import { RECORD_ROOT, recordAddress, writeRecordOf } from "../store/records";
 import { controlSave } from "../store/control";
-import { MANIFEST_NEXT, manifestClear, manifestSet, manifestHas, manifestLength, manifestHash, manifestSave } from "../store/manifest";
+import {
+  MANIFEST_NEXT, USER_MANIFEST_ENTRY, manifestClear, manifestSet, manifestHas, manifestLength, manifestHash,
+  manifestSave, entryInLayout,
+} from "../store/manifest";
 import { useMemorySource } from "../proto/source";
 import { parseSigned, SIGNED_TRUSTED_ROOT, SIGNED_NO_PAYLOAD, signedPayloadStart, signedPayloadLength } from "../tuf/signed";
 import { parseRoot, ROOT_TRUSTED, ROLE_REQ_ROOT } from "../tuf/root";
@@ -96,7 +101,7 @@ export function provision(io: usize, len: u32): i32 {
   const rootLen = load<u32>(io);
   const version = load<u32>(io + 4);
   const declared = <u32>load<u8>(io + 8);
-  if (load<u8>(io + 9) != 0 || load<u16>(io + 10) != 0 || declared > targetCount) return ERR_PROVISION_REQUEST;
+  if (load<u8>(io + 9) != 0 || load<u16>(io + 10) != 0 || declared > targetCount + 1) return ERR_PROVISION_REQUEST;
   if (rootLen > <u32>MAX_ROOT_METADATA_BYTES) return ERR_ROOT_TOO_LARGE;
   const rootAt = io + HEADER_BYTES + declared * ENTRY_BYTES;
   if (<u64>HEADER_BYTES + <u64>declared * ENTRY_BYTES + <u64>rootLen != <u64>len) return ERR_PROVISION_REQUEST;
@@ -128,8 +133,9 @@ export function provision(io: usize, len: u32): i32 {
     const e = io + HEADER_BYTES + i * ENTRY_BYTES;
     const t = <u32>load<u8>(e);
     const bytes = load<u32>(e + 4);
-    if (t >= targetCount || load<u8>(e + 1) != 0 || load<u16>(e + 2) != 0) return ERR_PROVISION_REQUEST;
-    if (bytes == 0 || bytes > slotSize(t)) return ERR_PROVISION_REQUEST;
+    if (!entryInLayout(t) || load<u8>(e + 1) != 0 || load<u16>(e + 2) != 0) return ERR_PROVISION_REQUEST;
+    const most = t == USER_MANIFEST_ENTRY ? <u32>MAX_USER_MANIFEST_BYTES : slotSize(t);
+    if (bytes == 0 || bytes > most) return ERR_PROVISION_REQUEST;
     if ((finishedMask & (1 << t)) != 0 && load<u32>(imageBytes + t * 4) > 0) {
       if (manifestLength(MANIFEST_NEXT, t) != bytes || memory.compare(manifestHash(MANIFEST_NEXT, t), e + 8, 32) != 0) {
         return ERR_PROVISION_REQUEST;

@@ -117,5 +117,6 @@ export function describeBoot(boot: BootReport): string {
   const images = Object.entries(boot.images)
     .map(([name, sha]) => `${name} sha256 ${sha}`)
     .join(", ");
-  return `slot ${boot.slot.toUpperCase()}${boot.trial ? " on trial" : ""}, root v${boot.rootVersion}, targets v${boot.targetsVersion}, ${images || "no images"}`;
+  const userManifest = boot.userManifest ? `, user manifest ${boot.userManifest.length} bytes sha256 ${boot.userManifest.sha256}` : "";
+  return `slot ${boot.slot.toUpperCase()}${boot.trial ? " on trial" : ""}, root v${boot.rootVersion}, targets v${boot.targetsVersion}, ${images || "no images"}${userManifest}`;
 }
