@@ -2,8 +2,11 @@
 // the bundle lists and carries like any target, verified like any payload, never installed into a
 // slot but kept with the device manifest of the slot it arrived with, and read by the firmware
 // through user_manifest_size / user_manifest_read. Every test asserts what the device holds after.
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { describe, it, expect } from "vitest";
 import { cast, image, makeBundle } from "./support/fixtures.js";
+import { loadBoard } from "../host-sim/boards.js";
 import { newDevice, runningImageHash, sha256Hex, type TestDevice } from "./helpers/agent-device.js";
 import { bundle, signed, targetsMetadata, sha256, type FileSpec } from "./helpers/agent-craft.js";
 import { NorFlash, PowerCutError } from "../host-sim/flash.js";
@@ -306,4 +309,42 @@ describe("user manifest: layouts and power cuts", () => {
     // The sweep reached both sides: cuts after the switch boot the new pair (then revert it).
     expect([...seen].sort()).toEqual([2, 3]);
   }, 120_000);
+});
+
+describe("user manifest: a device whose records an earlier agent wrote", () => {
+  // A firmware update replaces the agent too: the new agent must read the manifest records the
+  // old one left (no user manifest entry, no user manifest records) and update from them.
+  const vector = JSON.parse(readFileSync(new URL("./vectors/legacy-metadata-nrf52840.json", import.meta.url), "utf8")) as {
+    metadataGzipBase64: string; slotB: { label: string; length: number }; targetsVersion: number;
+  };
+
+  function legacyDevice(): TestDevice {
+    const board = loadBoard("nrf52840");
+    const flash = new NorFlash(board.flash);
+    const unit = board.flash.writeUnit;
+    const program = (addr: number, bytes: Uint8Array) => {
+      for (let at = 0; at < bytes.length; at += unit) {
+        const piece = bytes.subarray(at, at + unit);
+        if (piece.some((b) => b !== board.flash.erasedValue)) expect(flash.program(addr + at, piece)).toBe(0);
+      }
+    };
+    program(board.partitions.metadata.offset, new Uint8Array(gunzipSync(Buffer.from(vector.metadataGzipBase64, "base64"))));
+    program(board.partitions.targets[0]!.slotB, image(vector.slotB.label, vector.slotB.length));
+    return { board, flash, device: new SimDevice(flash, board) };
+  }
+
+  it("boots with the old manifest and no user manifest, takes an update with one, and reverts to the old pair", async () => {
+    const d = legacyDevice();
+    const before = await d.device.powerOn();
+    expect(before).toMatchObject({ slot: "b", trial: false, targetsVersion: vector.targetsVersion });
+    expect(runningImageHash(d, before)).toBe(before.images.app);
+    expect(d.device.userManifest()).toBeUndefined();
+
+    expect(d.device.update(umBundle(3, { app: appV3, user_manifest: um2 })).ok).toBe(true);
+    expect(await d.device.powerOn()).toMatchObject({ slot: "a", trial: true, targetsVersion: 3 });
+    expect(hex(d.device.userManifest())).toBe(hex(um2));
+    const reverted = await d.device.powerOn();
+    expect(reverted).toMatchObject({ slot: "b", trial: false, targetsVersion: vector.targetsVersion, images: before.images });
+    expect(d.device.userManifest()).toBeUndefined();
+  });
 });
