@@ -85,6 +85,7 @@ describe("boards", () => {
     ["negative offset", (b) => (b.partitions.metadata.offset = -4096), /unsigned 32-bit/],
     ["five targets", (b) => (b.partitions.targets = Array.from({ length: 5 }, (_, i) => ({ ...b.partitions.targets[0], name: `t${i}` }))), /at most 4/],
     ["duplicate target", (b) => b.partitions.targets.push({ ...b.partitions.targets[0] }), /listed twice/],
+    ["a target named user_manifest (reserved)", (b) => b.partitions.targets.push({ ...b.partitions.targets[0], name: "user_manifest" }), /"user_manifest" is reserved for the bundle's user manifest/],
   ];
   for (const [what, edit, message] of invalid) {
     it(`rejects a board with ${what}`, () => {
