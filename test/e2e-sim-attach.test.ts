@@ -62,17 +62,18 @@ describe("the device file across commands", () => {
     expect((await simUpdate(device, v3Bundle)).json).toMatchObject({ result: "SUCCESS", slot: "a", images: { app: w.image("v3.bin") } });
   });
 
-  it("continues a device file an earlier airlock saved with the flash from before the trial's power-on", async () => {
-    // What an earlier airlock wrote while a trial image ran: the flash as it was just before the
-    // power-on that started the trial (installed, not yet marked tried), with `running` set.
-    const device = await w.device("legacy");
+  it("refuses to continue a run whose installed image no power-on has started", async () => {
+    // A file claiming a running device while its flash holds an installed, never-booted image
+    // (hand-edited or from another tool): attach() refuses, and nothing is confirmed.
+    const device = await w.device("unbooted");
     const image = loadDevice(device);
     const sim = new SimDevice(image.flash, image.board);
     await sim.powerOn();
     expect(sim.update(readFileSync(v2Bundle)).ok).toBe(true);
     saveDevice(device, { ...image, counters: { ...image.counters, running: 1 } });
+    const opsBefore = loadDevice(device).flash.operations;
 
-    await simConfirm(device);
-    expect(await simBoot(device)).toEqual({ slot: "b", trial: false, rootVersion: 1, targetsVersion: 1, images: { app: w.image("v2.bin") } });
+    await expect(simConfirm(device)).rejects.toMatchObject({ code: "ERR_BOOT_PENDING" });
+    expect(loadDevice(device).flash.operations).toBe(opsBefore);
   });
 });

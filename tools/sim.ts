@@ -12,7 +12,7 @@
 // rejoin; a power cut clears it, and the next command powers the device on.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { ERR_BOOT_PENDING, ERR_UPDATE_STATE, OK } from "../assembly/status.js";
+import { ERR_UPDATE_STATE, OK } from "../assembly/status.js";
 import { AGENT_WASM_URL } from "../host-sim/agent-module.js";
 import { DEFAULT_BOARD, loadBoard, type Board } from "../host-sim/boards.js";
 import { DeviceFileError, loadDevice, saveDevice } from "../host-sim/device-file.js";
@@ -90,23 +90,9 @@ class Session {
     return info;
   }
 
-  /**
-   * Continues the run an earlier command left going: a fresh agent instance attached to it
-   * (no flash operation). A device file that an earlier airlock saved while a trial image ran
-   * holds the flash from before that run's power-on, where the agent sees a trial image no
-   * power-on started (ERR_BOOT_PENDING): that airlock rejoined by replaying the power-on, and
-   * so does this, once - the file saved afterwards holds the real flash.
-   */
+  /** Continues the run an earlier command left going: a fresh agent instance attached to it (no flash operation). */
   private async rejoin(): Promise<void> {
-    try {
-      await this.device.attach();
-    } catch (err) {
-      if (err instanceof AgentError && err.code === ERR_BOOT_PENDING) {
-        await this.powerOn();
-        return;
-      }
-      throw err instanceof AgentError ? new RejectedError(err.message, err.codeName) : err;
-    }
+    await agentCall(() => this.device.attach());
     this.running = true;
   }
 
