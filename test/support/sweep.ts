@@ -6,15 +6,10 @@
 import { createHash } from "node:crypto";
 import { NorFlash, PowerCutError, POWER_CUT_MODES, type PowerCutMode } from "../../host-sim/flash.js";
 import type { Board } from "../../host-sim/boards.js";
+import type { BootReport } from "../../tools/sim.js";
 
-/** What a power-on tells about the device (the shape of `airlock sim boot --json`). */
-export interface BootReport {
-  slot: "a" | "b";
-  images: Record<string, string>;
-  rootVersion: number;
-  targetsVersion: number;
-  trial: boolean;
-}
+/** What a power-on tells about the device: the shape of `airlock sim boot --json`. */
+export type { BootReport };
 
 /** One side of an interrupted action: everything a consistent device shows together. */
 export interface DeviceSide {
