@@ -104,6 +104,37 @@ export async function revertScenario(board: Board): Promise<SweepScenario<Sessio
   };
 }
 
+/**
+ * The trial boot of an installed update and its confirm: cut anywhere from the power-on that
+ * first runs the new image through confirm() to the next power-on. A cut before the confirm is
+ * durable may legitimately revert (the image never confirmed); either way, never a mix, and the
+ * update then completes.
+ */
+export async function confirmScenario(board: Board): Promise<SweepScenario<Session>> {
+  const c = cast();
+  const base = await manufacture(board, c.rootV1, { app: OLD_APP });
+  const first = await powerOn(board, base);
+  const oldVersion = first.report.targetsVersion;
+  const bundle = makeBundle({ targetsVersion: oldVersion + 1, payloads: { app: NEW_APP }, signers: [c.devTargets] });
+  expectOk("update", await first.update(bundle));
+  return {
+    name: "confirm",
+    board,
+    base,
+    async action(flash) {
+      const trial = await powerOn(board, flash);
+      expectOk("confirm", await trial.confirm());
+      await powerOn(board, flash);
+    },
+    observe: (flash) => observe(board, flash),
+    runningImage: (flash, report, target, length) => runningImage(board, flash, report, target, length),
+    old: { label: "old", images: { app: OLD_APP }, targetsVersion: oldVersion, rootVersions: [first.report.rootVersion] },
+    new: { label: "new", images: { app: NEW_APP }, targetsVersion: oldVersion + 1, rootVersions: [first.report.rootVersion] },
+    finish: (flash, observed) => finishUpdate(board, flash, observed, bundle, NEW_APP),
+    final: "new",
+  };
+}
+
 /** An update that carries a new root (dev v1 -> prod v2, signed by both root keys). */
 export async function rotationScenario(board: Board): Promise<SweepScenario<Session>> {
   const c = cast();
