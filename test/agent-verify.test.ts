@@ -298,7 +298,8 @@ describe("payloads not listed in the signed metadata", () => {
     const payload = field(4, concat(field(1, "app"), field(2, v2)));
     await expectRejected(d, before, concat(payload, entry), S.ERR_TARGETS_MISSING);
     await expectRejected(d, before, concat(field(9, v2), entry, payload), S.ERR_BUNDLE_FORMAT);
-    await expectRejected(d, before, concat(entry, payload, field(5, rootV2)), S.ERR_BUNDLE_FORMAT);
+    await expectRejected(d, before, concat(entry, payload, field(5, rootV2)), S.ERR_METADATA_AFTER_PAYLOAD);
+    await expectRejected(d, before, concat(entry, payload, entry), S.ERR_METADATA_AFTER_PAYLOAD);
     // Value before key inside an entry: the gate cannot judge the value in time.
     await expectRejected(d, before, concat(entry, field(4, concat(field(2, v2), field(1, "app")))), S.ERR_BUNDLE_FORMAT);
   });

@@ -164,6 +164,110 @@ function mapKey(entry: Uint8Array): string {
   return key;
 }
 
+// ---- field order ----
+
+/**
+ * The top-level fields a device accepts, in the order it needs them: it checks the root and
+ * targets metadata when the first payload arrives, so both must come first. Pigweed numbers
+ * root_metadata 5, after target_payloads 4, so a plain protobuf encoder writes the root last.
+ */
+const DEVICE_FIELD_ORDER = [FIELD_ROOT_METADATA, FIELD_TARGETS_METADATA, FIELD_TARGET_PAYLOADS];
+
+const UPDATE_BUNDLE_FIELDS: Record<number, string> = {
+  1: "timestamp_metadata",
+  2: "snapshot_metadata",
+  [FIELD_TARGETS_METADATA]: "targets_metadata",
+  [FIELD_TARGET_PAYLOADS]: "target_payloads",
+  [FIELD_ROOT_METADATA]: "root_metadata",
+};
+
+/** One top-level field of a bundle: its number, wire type and exact bytes (key, length, content). */
+interface TopLevelField {
+  field: number;
+  wire: number;
+  bytes: Uint8Array;
+}
+
+function topLevelFields(bytes: Uint8Array, what: string): TopLevelField[] {
+  const reader = protobuf.Reader.create(bytes);
+  const fields: TopLevelField[] = [];
+  try {
+    while (reader.pos < reader.len) {
+      const start = reader.pos;
+      const tag = reader.uint32();
+      reader.skipType(tag & 7);
+      fields.push({ field: tag >>> 3, wire: tag & 7, bytes: bytes.subarray(start, reader.pos) });
+    }
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new InputError(`${what} is not a valid UpdateBundle protobuf (${reason}); is it the right file, and complete?`);
+  }
+  return fields;
+}
+
+/** The fields in device order: roots, then targets metadata, then payloads, each kind in its own order. */
+function sortedForDevice(fields: TopLevelField[]): TopLevelField[] {
+  return DEVICE_FIELD_ORDER.flatMap((number) => fields.filter((f) => f.field === number));
+}
+
+/**
+ * True when the bundle's root, targets metadata and payloads lie in device order: root first,
+ * then targets metadata, then payloads (other top-level fields are not looked at here).
+ */
+export function inDeviceOrder(bytes: Uint8Array, what = "bundle"): boolean {
+  const known = topLevelFields(bytes, what).filter((f) => DEVICE_FIELD_ORDER.includes(f.field));
+  const sorted = sortedForDevice(known);
+  return known.every((f, i) => f === sorted[i]);
+}
+
+export interface DeviceOrderedBundle {
+  bytes: Uint8Array;
+  /** False when the input already was in device order (then `bytes` is the input itself). */
+  reordered: boolean;
+}
+
+/**
+ * Rewrites a bundle into the order a device needs - root, then targets metadata, then payloads -
+ * moving whole top-level fields and copying each one byte for byte, so every signature (over the
+ * serialized_*_metadata bytes inside them) stays valid. A field the device does not accept is an
+ * InputError rather than dropped: a rewrite must not change what the bundle says.
+ */
+export function toDeviceOrder(bytes: Uint8Array, what = "bundle"): DeviceOrderedBundle {
+  const fields = topLevelFields(bytes, what);
+  for (const { field, wire } of fields) {
+    const name = UPDATE_BUNDLE_FIELDS[field];
+    if (!DEVICE_FIELD_ORDER.includes(field)) {
+      throw new InputError(
+        `${what} carries top-level field ${field}${name ? ` (${name})` : ""}, which a device does not accept and a reorder will not drop; rebuild the bundle without it (\`airlock bundle create\` writes only root, targets metadata and payloads)`,
+      );
+    }
+    if (wire !== WIRE_LENGTH_DELIMITED) {
+      throw new InputError(`${what}'s ${name} (field ${field}) has wire type ${wire} where 2 (length-delimited) belongs; the bundle is corrupt, rebuild it`);
+    }
+  }
+  const sorted = sortedForDevice(fields);
+  if (sorted.every((f, i) => f === fields[i])) return { bytes, reordered: false };
+  return { bytes: new Uint8Array(Buffer.concat(sorted.map((f) => f.bytes))), reordered: true };
+}
+
+/**
+ * The bundle as `sim update` and `bundle verify` send it: in device order when it can be
+ * reordered, else unchanged, so the device refuses it with its own code as it would anyway.
+ */
+export function forDevice(bytes: Uint8Array): DeviceOrderedBundle {
+  try {
+    return toDeviceOrder(bytes);
+  } catch (err) {
+    if (err instanceof InputError) return { bytes, reordered: false };
+    throw err;
+  }
+}
+
+/** What `sim update` and `bundle verify` say on stderr when they reordered a bundle. */
+export function reorderNote(path: string): string {
+  return `note: ${path} is not in the device's field order (root, targets metadata, then payloads; plain protobuf/Pigweed encoders write the root last): sending it reordered, every field's bytes unchanged (\`airlock bundle reorder\` writes it so)\n`;
+}
+
 /** Appends `key`'s signature over the bundle's exact targets metadata bytes. */
 export function signBundle(bytes: Uint8Array, key: SigningKey, what = "bundle"): Uint8Array {
   const bundle = parseBundle(bytes, what);
@@ -242,6 +346,8 @@ export interface BundleReport {
   };
   /** Payloads carried but not listed in the signed metadata (the device never writes them). */
   unlistedPayloads: string[];
+  /** Root, targets metadata and payloads lie in the order a device needs (else: `bundle reorder`). */
+  deviceOrder: boolean;
 }
 
 /**
@@ -294,5 +400,6 @@ export function inspectBundle(bytes: Uint8Array, options: { trustedRoot?: Uint8A
       thresholdMet: threshold === null || validSignatures === null ? null : threshold > 0 && validSignatures >= threshold,
     },
     unlistedPayloads: Object.keys(bundle.payloads).filter((name) => !listed.has(name)),
+    deviceOrder: inDeviceOrder(bytes),
   };
 }

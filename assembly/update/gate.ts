@@ -9,11 +9,14 @@
 // are served from RAM). From then on each entry's value is written only if its name is listed
 // with exactly that length, and only once. Everything else is refused before a byte of the value
 // is programmed. update_verify later verifies the whole staged bundle again, from scratch.
+// Metadata after the first payload - a plain protobuf encoder's order, since Pigweed numbers
+// root_metadata 5, after target_payloads 4 - is refused with ERR_METADATA_AFTER_PAYLOAD; the
+// host rewrites such a bundle into this order (tools/bundle.ts, `airlock bundle reorder`).
 //
 // After a reset the gate is rebuilt by replaying the staged prefix from flash (no writes).
 import {
   OK, ERR_BUNDLE_FORMAT, ERR_PAYLOAD_UNLISTED, ERR_PROTO_DUPLICATE_KEY, ERR_TARGET_LENGTH_MISMATCH,
-  ERR_PROTO_VARINT, ERR_BUNDLE_TOO_LARGE,
+  ERR_PROTO_VARINT, ERR_BUNDLE_TOO_LARGE, ERR_METADATA_AFTER_PAYLOAD,
 } from "../status";
 import { MAX_BUNDLE_FIELDS, MAX_TARGET_NAME } from "../limits";
 import { stagingOffset, stagingSize } from "../store/layout";
@@ -152,9 +155,10 @@ function headerByte(b: u8): i32 {
     field = <u32>(value >> 3);
     if (field != FIELD_PAYLOAD) {
       // Only root, targets and payloads: nothing else reaches flash. Metadata after the first
-      // payload would escape the check made there.
+      // payload would escape the check made there. It is what a plain protobuf encoder writes
+      // (root_metadata is field 5, after target_payloads), so it gets a code that says so.
       if (field != FIELD_TARGETS && field != FIELD_ROOT) return ERR_BUNDLE_FORMAT;
-      if (metadataChecked) return ERR_BUNDLE_FORMAT;
+      if (metadataChecked) return ERR_METADATA_AFTER_PAYLOAD;
     }
     entryStart = keyStart;
     state = AT_LENGTH;

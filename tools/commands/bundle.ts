@@ -1,6 +1,6 @@
-// airlock bundle create|sign|inspect|personalize: update bundles.
+// airlock bundle create|sign|inspect|personalize|reorder: update bundles.
 import type { Command } from "commander";
-import { createBundle, inspectBundle, parseBundle, personalizeBundle, signBundle, targetsKeyIdsOf } from "../bundle.js";
+import { createBundle, inspectBundle, parseBundle, personalizeBundle, signBundle, targetsKeyIdsOf, toDeviceOrder } from "../bundle.js";
 import type { CliIo } from "../cli-io.js";
 import { readInput, writeAtomic } from "../files.js";
 import { hex, loadSigningKey } from "../keys.js";
@@ -80,6 +80,18 @@ export function registerBundle(program: Command, io: CliIo): Command {
       const bytes = personalizeBundle(readInput(path, "bundle"), options.remove, path);
       writeAtomic(options.output, bytes);
       io.out(`wrote ${options.output}: payload(s) ${options.remove.join(", ")} personalized out\n`);
+    });
+
+  bundle
+    .command("reorder")
+    .description("rewrite BUNDLE into the device's field order (root, targets metadata, payloads), every field's bytes unchanged")
+    .requiredOption("-o, --output <out>", "where to write the reordered bundle")
+    .argument("<bundle>", "bundle file (e.g. one a plain protobuf/Pigweed encoder wrote, root last)")
+    .action((path: string, options: { output: string }) => {
+      const { bytes, reordered } = toDeviceOrder(readInput(path, "bundle"), path);
+      parseBundle(bytes, path); // a file that is no bundle is an input error, not an output
+      writeAtomic(options.output, bytes);
+      io.out(`wrote ${options.output}: ${reordered ? "root, targets metadata, then payloads; signatures unchanged" : "already in device order, copied unchanged"}\n`);
     });
 
   return bundle;

@@ -55,6 +55,9 @@ export function formatBundle(report: BundleReport): string {
   if (report.unlistedPayloads.length) {
     lines.push(`payloads not listed in the signed metadata (ignored by the device): ${report.unlistedPayloads.join(", ")}`);
   }
+  if (!report.deviceOrder) {
+    lines.push("field order: NOT the device's (it needs root, then targets metadata, then payloads; plain protobuf/Pigweed encoders write the root last): `airlock bundle reorder` rewrites it (`sim update` and `bundle verify` reorder as they send)");
+  }
   const source = t.keySource === null ? "no root to check them against; pass --root ROOT" : `checked against the ${t.keySource}`;
   lines.push(...formatSignatures(t.signatures, "", source));
   if (t.threshold !== null) {

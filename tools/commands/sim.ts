@@ -1,5 +1,6 @@
 // airlock sim init|update|boot|confirm: a simulated device in one file, driven like real hardware.
 import type { Command } from "commander";
+import { forDevice, reorderNote } from "../bundle.js";
 import type { CliIo } from "../cli-io.js";
 import { RejectedError } from "../errors.js";
 import { readInput, writeAtomic } from "../files.js";
@@ -44,7 +45,8 @@ export function registerSim(program: Command, io: CliIo): void {
     .option("--resume", "continue a transfer that a reset interrupted (send the same bundle)")
     .option("--json", "print {result, error, message, flashOps, slot, images, rootVersion, targetsVersion, trial}")
     .action(async (path: string, options: { flash: string; powerCutAt?: number; tear?: boolean; resume?: boolean; json?: boolean }) => {
-      const bundle = readInput(path, "bundle");
+      const { bytes: bundle, reordered } = forDevice(readInput(path, "bundle"));
+      if (reordered) io.err(reorderNote(path));
       const { simUpdate, SimPowerCut } = await simulator();
       const progress = options.json ? progressFor({ ...io, isTTY: false }) : progressFor(io);
       let report: UpdateReport;

@@ -1,9 +1,9 @@
 // airlock bundle verify: the device's own agent.wasm judges the bundle, on a throw-away device.
 import type { Command } from "commander";
+import { forDevice, reorderNote } from "../bundle.js";
 import type { CliIo } from "../cli-io.js";
 import { RejectedError } from "../errors.js";
 import { readInput } from "../files.js";
-
 
 export function registerVerify(bundle: Command, io: CliIo): void {
   bundle
@@ -15,11 +15,13 @@ export function registerVerify(bundle: Command, io: CliIo): void {
     .option("--json", "print {verified, error, message, rootVersion, targetsVersion, images}")
     .argument("<bundle>", "bundle file")
     .action(async (path: string, options: { trustedRoot: string; manifest?: string; board: string; json?: boolean }) => {
+      const { bytes: bundle, reordered } = forDevice(readInput(path, "bundle"));
+      if (reordered) io.err(reorderNote(path));
       const { verifyBundle } = await import("../sim.js"); // the simulator loads only when needed
       const report = await verifyBundle({
         trustedRoot: readInput(options.trustedRoot, "trusted root"),
         manifest: options.manifest === undefined ? undefined : readInput(options.manifest, "manifest"),
-        bundle: readInput(path, "bundle"),
+        bundle,
         board: options.board,
       });
       if (options.json) io.out(`${JSON.stringify(report)}\n`);
