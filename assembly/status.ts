@@ -91,6 +91,7 @@ export const ERR_NOT_BOOTED = -96; // called before boot() at this power-on
 export const ERR_ALREADY_BOOTED = -97; // configure or attach refused: boot() or attach() already ran in this instance
 export const ERR_BOOT_PENDING = -98; // attach refused: flash holds a boot decision boot() has not made yet (call boot())
 export const ERR_METADATA_AFTER_PAYLOAD = -99; // root or targets metadata arrived after the first payload (Pigweed/protobuf field order)
+export const ERR_ROOT_AFTER_TARGETS = -103; // the bundle's root metadata arrived after its targets metadata (device order: root first)
 
 // User manifest (the reserved target "user_manifest", kept with the device manifest)
 export const ERR_USER_MANIFEST_TOO_LARGE = -100; // the signed user_manifest is longer than MAX_USER_MANIFEST_BYTES

@@ -91,6 +91,7 @@ const TABLE: Array<[number, string, string]> = [
   [-97, "ERR_ALREADY_BOOTED", "configure or attach refused: this agent instance already booted (boot() or attach() ran); configure once, then call boot() or attach() once"],
   [-98, "ERR_BOOT_PENDING", "attach refused: there is no run to rejoin, flash shows an installed image that boot() has not started yet; at power-on call boot(), and after update_apply reboot"],
   [-99, "ERR_METADATA_AFTER_PAYLOAD", "the bundle carries metadata after its payloads (plain protobuf/Pigweed order); the device needs root and targets metadata first: send it with airlock, which streams it in that order, or rewrite it with `airlock bundle reorder`"],
+  [-103, "ERR_ROOT_AFTER_TARGETS", "the bundle carries its root metadata after its targets metadata; the device needs the root first: send it with airlock, which streams it in that order, or rewrite it with `airlock bundle reorder`"],
   // User manifest
   [-100, "ERR_USER_MANIFEST_TOO_LARGE", "the bundle's user_manifest is longer than the device keeps (MAX_USER_MANIFEST_BYTES); shrink it"],
   [-101, "ERR_USER_MANIFEST_ABSENT", "the running image's manifest carries no user manifest; the last installed bundle listed no user_manifest target"],

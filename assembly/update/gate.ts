@@ -12,18 +12,26 @@
 // Metadata after the first payload - a plain protobuf encoder's order, since Pigweed numbers
 // root_metadata 5, after target_payloads 4 - is refused with ERR_METADATA_AFTER_PAYLOAD; the
 // host rewrites such a bundle into this order (tools/bundle.ts, `airlock bundle reorder`).
+// A root after the "targets" metadata is refused too (ERR_ROOT_AFTER_TARGETS): a root persisted at
+// the check must be fully programmed, and a root that ends just before the first payload may
+// still sit in the writer's partial write unit - so such a bundle would pass or fail depending
+// on the flash's write unit, and the host's verifier (another board) could disagree with the device.
 //
 // After a reset the gate is rebuilt by replaying the staged prefix from flash (no writes).
 import {
   OK, ERR_BUNDLE_FORMAT, ERR_PAYLOAD_UNLISTED, ERR_PROTO_DUPLICATE_KEY, ERR_TARGET_LENGTH_MISMATCH,
-  ERR_PROTO_VARINT, ERR_BUNDLE_TOO_LARGE, ERR_METADATA_AFTER_PAYLOAD,
+  ERR_PROTO_VARINT, ERR_BUNDLE_TOO_LARGE, ERR_METADATA_AFTER_PAYLOAD, ERR_ROOT_TOO_LARGE,
+  ERR_TARGETS_TOO_LARGE, ERR_ROOT_AFTER_TARGETS,
 } from "../status";
-import { MAX_BUNDLE_FIELDS, MAX_TARGET_NAME } from "../limits";
+import {
+  MAX_BUNDLE_FIELDS, MAX_TARGET_NAME, MAX_ROOT_METADATA_BYTES, MAX_TARGETS_METADATA_BYTES,
+} from "../limits";
 import { stagingOffset, stagingSize } from "../store/layout";
 import { manifestEntryOf } from "../store/manifest";
 import { flashRead } from "../store/flash";
 import { useFlashSource, setFlashOverlay, clearFlashOverlay } from "../proto/source";
 import { targetListed, targetLength } from "../tuf/targets";
+import { ROLE_TARGETS_LEN } from "../tuf/common";
 import { indexBundle, bundleRootStart, bundleRootLen } from "./bundle";
 import { verifyRoot, verifyTargetsMetadata } from "./verify";
 import { writerAppend, writerProgrammed, tailPointer, tailLength } from "./writer";
@@ -41,6 +49,9 @@ const AT_ENTRY: u32 = 3; // inside a payload entry, before its value
 const IN_VALUE: u32 = 4; // inside a listed payload's value
 
 const ENTRY_HEADER_MAX: u32 = 3 + MAX_TARGET_NAME + 5;
+// The largest "targets" map entry indexBundle can accept: key field (tag, length, "targets"),
+// value tag, the longest varint the wire reader takes, and MAX_TARGETS_METADATA_BYTES of value.
+const TARGETS_ENTRY_MAX: u32 = 2 + ROLE_TARGETS_LEN + 1 + 10 + <u32>MAX_TARGETS_METADATA_BYTES;
 const entryHeader: usize = memory.data(ENTRY_HEADER_MAX);
 const REPLAY_BYTES: u32 = 64;
 const replayBuffer: usize = memory.data(REPLAY_BYTES);
@@ -54,6 +65,7 @@ let field: u32 = 0;
 let remaining: u32 = 0;
 let fields: u32 = 0;
 let metadataChecked = false;
+let targetsSeen = false; // a "targets" metadata field has started
 let payloadsSeen: u32 = 0;
 let entryStart: u32 = 0; // bundle offset of the current entry's top-level key
 let entryLength: u32 = 0;
@@ -70,6 +82,7 @@ export function gateReset(): void {
   varintBytes = 0;
   fields = 0;
   metadataChecked = false;
+  targetsSeen = false;
   payloadsSeen = 0;
 }
 
@@ -159,6 +172,8 @@ function headerByte(b: u8): i32 {
       // (root_metadata is field 5, after target_payloads), so it gets a code that says so.
       if (field != FIELD_TARGETS && field != FIELD_ROOT) return ERR_BUNDLE_FORMAT;
       if (metadataChecked) return ERR_METADATA_AFTER_PAYLOAD;
+      if (field == FIELD_ROOT && targetsSeen) return ERR_ROOT_AFTER_TARGETS;
+      if (field == FIELD_TARGETS) targetsSeen = true;
     }
     entryStart = keyStart;
     state = AT_LENGTH;
@@ -166,6 +181,11 @@ function headerByte(b: u8): i32 {
   }
   // AT_LENGTH: a field that cannot fit the staging partition is refused before its first byte.
   if (<u64>position + value > <u64>stagingSize) return ERR_BUNDLE_TOO_LARGE;
+  // Metadata is bounded here, at its length prefix, as indexBundle bounds it later: otherwise an
+  // unverified "root" or "targets" field could fill staging with arbitrary bytes (flash wear,
+  // minutes of transfer) before the first payload entry triggers the metadata check.
+  if (field == FIELD_ROOT && value > <u64>MAX_ROOT_METADATA_BYTES) return ERR_ROOT_TOO_LARGE;
+  if (field == FIELD_TARGETS && value > <u64>TARGETS_ENTRY_MAX) return ERR_TARGETS_TOO_LARGE;
   remaining = <u32>value;
   if (field == FIELD_PAYLOAD) {
     entryLength = remaining;

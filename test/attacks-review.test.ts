@@ -1,0 +1,91 @@
+// Findings of the adversarial review of the device agent (an attacker who controls the bundle
+// bytes, the order and size of update_write calls and the power; a firmware integrator who calls
+// the ABI in odd orders). Each test pins the behaviour a fix established, or a safe behaviour
+// that no other suite pinned.
+import { describe, it, expect } from "vitest";
+import * as S from "../assembly/status.js";
+import { cast, image } from "./support/fixtures.js";
+import { newDevice, runningImageHash } from "./helpers/agent-device.js";
+import { bundle, concat, field, sha256, signed, targetsMetadata } from "./helpers/agent-craft.js";
+import { boardVariant, loadBoard } from "../host-sim/boards.js";
+import { RESULT } from "../host-sim/device.js";
+import { toDeviceOrder } from "../tools/bundle.js";
+
+const { devTargets, prodTargets, rootV1, rootV2 } = cast();
+const v1 = image("review factory app", 12_345);
+const v2 = image("review app v2", 13_000);
+
+function stagingOf(board = loadBoard("nrf52840")) {
+  return board.partitions.staging;
+}
+
+/** Bytes of staging that are not the erased value (what reached flash there). */
+function programmedIn(flash: { dump(a: number, l: number): Uint8Array }, offset: number, size: number, erased: number): number {
+  const bytes = flash.dump(offset, size);
+  let n = 0;
+  for (const b of bytes) if (b !== erased) n++;
+  return n;
+}
+
+describe("transfer gate: metadata lengths are bounded at their length prefix", () => {
+  it("refuses an oversized root before programming its bytes into staging", async () => {
+    const d = newDevice();
+    const before = await d.device.provision(rootV1, { app: v1 });
+    const staging = stagingOf(d.board);
+    // 64 KiB of arbitrary bytes claimed to be a root, then honest targets and payload.
+    const junk = image("junk posing as a root", 64 * 1024);
+    const targets = signed(targetsMetadata({ version: 2, files: [{ name: "app", length: v2.length, hash: sha256(v2) }] }), [devTargets]);
+    const b = bundle({ root: junk, targets, payloads: [["app", v2]] });
+    const outcome = d.device.update(b);
+    expect(outcome.ok).toBe(false);
+    expect(outcome.errorName).toBe("ERR_ROOT_TOO_LARGE");
+    expect(outcome.result).toBe(RESULT.VERIFY_FAILED);
+    // At most the field's key and length prefix reached staging, not the 64 KiB.
+    expect(programmedIn(d.flash, staging.offset, staging.size, d.board.flash.erasedValue)).toBeLessThan(64);
+    const after = await d.device.powerOn();
+    expect(after).toEqual(before);
+    expect(runningImageHash(d, after)).toBe(before.images.app);
+  });
+
+  it("refuses an oversized targets metadata entry before programming its bytes into staging", async () => {
+    const d = newDevice();
+    await d.device.provision(rootV1, { app: v1 });
+    const staging = stagingOf(d.board);
+    const junk = image("junk posing as targets", 64 * 1024);
+    const b = concat(field(3, concat(field(1, "targets"), field(2, junk))), field(4, concat(field(1, "app"), field(2, v2))));
+    const outcome = d.device.update(b);
+    expect(outcome.ok).toBe(false);
+    expect(outcome.errorName).toBe("ERR_TARGETS_TOO_LARGE");
+    expect(programmedIn(d.flash, staging.offset, staging.size, d.board.flash.erasedValue)).toBeLessThan(64);
+  });
+});
+
+describe("transfer gate: the root comes before the targets metadata", () => {
+  // Found in review: [targets][root][payload] passed or failed depending on the flash's write
+  // unit (the root's last bytes could still wait in the writer's partial unit when the metadata
+  // check persisted it), so the host verifier and a device could disagree. Now it is refused on
+  // every part, and airlock's device order (root first) installs.
+  for (const writeUnit of [1, 4, 16, 32]) {
+    it(`refuses a root after the targets metadata on write unit ${writeUnit}, whatever its offset; reordered, it installs`, async () => {
+      const board = boardVariant(loadBoard("nrf52840"), { writeUnit });
+      const outcomes: string[] = [];
+      // Padding inside the signed targets moves the root's end through every offset of a unit.
+      for (let pad = 0; pad < 33; pad++) {
+        const d = newDevice(board);
+        const before = await d.device.provision(rootV1, { app: v1 });
+        const meta = targetsMetadata({ version: 2, files: [{ name: "app", length: v2.length, hash: sha256(v2) }], extra: field(99, new Uint8Array(pad)) });
+        const targets = field(3, concat(field(1, "targets"), field(2, signed(meta, [prodTargets]))));
+        const root = field(5, rootV2);
+        const payload = field(4, concat(field(1, "app"), field(2, v2)));
+        const refused = d.device.update(concat(targets, root, payload));
+        outcomes.push(refused.errorName);
+        expect(refused.result).toBe(RESULT.VERIFY_FAILED);
+        const after = await d.device.powerOn();
+        expect(after).toEqual(before);
+        expect(toDeviceOrder(concat(targets, root, payload)).bytes).toEqual(concat(root, targets, payload));
+        if (pad % 8 === 0) expect(d.device.update(concat(root, targets, payload)).ok).toBe(true);
+      }
+      expect(new Set(outcomes)).toEqual(new Set(["ERR_ROOT_AFTER_TARGETS"]));
+    });
+  }
+});
