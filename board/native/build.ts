@@ -4,6 +4,7 @@
 //
 //   npx tsx board/native/build.ts
 import { spawnSync } from "node:child_process";
+import { mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateHeaders } from "./generate-headers.js";
@@ -13,10 +14,12 @@ export const BOARD_BUILD_DIR = fileURLToPath(new URL("../../build/board/", impor
 export const OPT_LEVELS = ["O2", "Os"] as const;
 export type OptLevel = (typeof OPT_LEVELS)[number];
 
-const TOOLS = ["wasm2c", "arm-none-eabi-gcc", "make", "qemu-system-arm"];
+const TOOLS = ["wasm2c", "wat2wasm", "arm-none-eabi-gcc", "make", "qemu-system-arm"];
+
+export type FirmwareProgram = "update-demo" | "bench" | "oob-probe";
 
 /** Where a program of the firmware is built: build/board/<machine>-<opt>/<program>.elf */
-export function firmwarePath(machine: string, opt: OptLevel, program: "update-demo" | "bench"): string {
+export function firmwarePath(machine: string, opt: OptLevel, program: FirmwareProgram): string {
   return join(BOARD_BUILD_DIR, `${machine}-${opt}`, `${program}.elf`);
 }
 
@@ -39,11 +42,61 @@ export function requireBoardTools(): void {
   }
 }
 
+const LOCK_DIR = join(BOARD_BUILD_DIR, ".build-lock");
+const LOCK_STALE_MS = 10 * 60 * 1000; // far beyond the longest build; left by a killed process
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Runs `build` while holding build/board/.build-lock. Several test files build the firmware in
+ * their setup and vitest runs them in parallel processes; two makes in one tree would write the
+ * same objects at once. The second waits, then finds everything up to date.
+ */
+function withBuildLock<T>(build: () => T): T {
+  mkdirSync(BOARD_BUILD_DIR, { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(LOCK_DIR);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      let age = 0;
+      try {
+        age = Date.now() - statSync(LOCK_DIR).mtimeMs;
+      } catch {
+        continue; // released between the two calls
+      }
+      if (age > LOCK_STALE_MS) rmSync(LOCK_DIR, { recursive: true, force: true });
+      else sleepMs(200);
+    }
+  }
+  try {
+    return build();
+  } finally {
+    rmSync(LOCK_DIR, { recursive: true, force: true });
+  }
+}
+
 /** Generates headers and fixtures, then makes every firmware. Returns make's output. */
 export function buildFirmware(): string {
   requireBoardTools();
-  generateHeaders(join(BOARD_BUILD_DIR, "generated"));
-  return run("make", ["-s", "-j2"], "make (board/native)");
+  return withBuildLock(() => {
+    generateHeaders(join(BOARD_BUILD_DIR, "generated"));
+    return run("make", ["-s", "-j2"], "make (board/native)");
+  });
+}
+
+/**
+ * Builds the bounds-check probe with wasm2c's checks compiled out (the Makefile's diagnostic
+ * variant, never shipped) and returns its path: what the OOB test runs to show that it would
+ * notice missing checks. Needs buildFirmware() first (for the generated probe source).
+ */
+export function buildUncheckedProbe(): string {
+  requireBoardTools();
+  withBuildLock(() => run("make", ["-s", "unchecked-probe"], "make unchecked-probe (board/native)"));
+  return join(BOARD_BUILD_DIR, "mps2-an386-O2-unchecked", "oob-probe.elf");
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -15,9 +15,10 @@ export interface FirmwareRun {
 /**
  * The QEMU command line for a machine: no display, no serial port, semihosting on the host's
  * stdout, and -icount so virtual time counts instructions (see machines.ts). align=off and
- * sleep=off let the emulation run as fast as the host allows.
+ * sleep=off let the emulation run as fast as the host allows. `commandLine` words reach the
+ * firmware through semihosting's SYS_GET_CMDLINE (the first is, by convention, its name).
  */
-export function qemuArgs(machine: string, elf: string): string[] {
+export function qemuArgs(machine: string, elf: string, commandLine: string[] = []): string[] {
   const config = QEMU_MACHINES[machine];
   if (!config) {
     throw new Error(`unknown QEMU machine "${machine}": known are ${Object.keys(QEMU_MACHINES).join(", ")}`);
@@ -25,14 +26,20 @@ export function qemuArgs(machine: string, elf: string): string[] {
   return [
     "-M", machine,
     "-nographic", "-monitor", "none", "-serial", "none",
-    "-semihosting-config", "enable=on,target=native",
+    "-semihosting-config", ["enable=on", "target=native", ...commandLine.map(semihostingArg)].join(","),
     "-icount", `shift=${config.icountShift},align=off,sleep=off`,
     "-kernel", elf,
   ];
 }
 
-export function runFirmware(machine: string, elf: string, timeoutMs = 120_000): FirmwareRun {
-  const result = spawnSync("qemu-system-arm", qemuArgs(machine, elf), {
+/** One `arg=` of -semihosting-config; QEMU's option syntax escapes a comma by doubling it. */
+function semihostingArg(word: string): string {
+  if (/\s/.test(word) || word.length === 0) throw new Error(`a firmware argument must be one non-empty word: "${word}"`);
+  return `arg=${word.replaceAll(",", ",,")}`;
+}
+
+export function runFirmware(machine: string, elf: string, timeoutMs = 120_000, commandLine: string[] = []): FirmwareRun {
+  const result = spawnSync("qemu-system-arm", qemuArgs(machine, elf, commandLine), {
     encoding: "utf8",
     timeout: timeoutMs,
     maxBuffer: 16 * 1024 * 1024,

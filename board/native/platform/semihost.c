@@ -6,6 +6,7 @@
 enum {
   SYS_OPEN = 0x01,                           // open a host file; ":tt" is the host's console
   SYS_WRITE = 0x05,                          // write a buffer to a host file handle
+  SYS_GET_CMDLINE = 0x15,                    // the command line (QEMU: -semihosting-config arg=)
   SYS_EXIT = 0x18,                           // report an exception/exit reason to the host
   OPEN_MODE_WRITE = 4,                       // fopen mode "w": ":tt" opened so is stdout
   ADP_STOPPED_APPLICATION_EXIT = 0x20026,    // normal program end: QEMU exits with status 0
@@ -36,6 +37,14 @@ void semihost_puts(const char *text) {
   size_t len = 0;
   while (text[len] != '\0') len++;
   semihost_write(text, len);
+}
+
+int semihost_cmdline(char *buffer, size_t size) {
+  if (size == 0) return -1;
+  uint32_t block[2] = {(uint32_t)(uintptr_t)buffer, (uint32_t)size};
+  if (semihost_call(SYS_GET_CMDLINE, block) != 0 || block[1] >= size) return -1;
+  buffer[block[1]] = '\0';
+  return (int)block[1];
 }
 
 void semihost_exit(int status) {

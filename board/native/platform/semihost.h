@@ -14,6 +14,13 @@ void semihost_write(const char *text, size_t len);
 /** Writes a zero-terminated string to the host console. */
 void semihost_puts(const char *text);
 
+/**
+ * Copies the command line the debugger holds (QEMU: the `arg=` values of -semihosting-config,
+ * joined by spaces) into buffer, zero-terminated. Returns its length, or -1 if there is none or
+ * it does not fit.
+ */
+int semihost_cmdline(char *buffer, size_t size);
+
 /** Ends the emulation: status 0 is success, anything else failure. Never returns. */
 __attribute__((noreturn)) void semihost_exit(int status);
 
