@@ -6,9 +6,11 @@ import { describe, it, expect } from "vitest";
 import * as S from "../assembly/status.js";
 import { cast, image } from "./support/fixtures.js";
 import { newDevice, runningImageHash } from "./helpers/agent-device.js";
-import { bundle, concat, field, sha256, signed, targetsMetadata } from "./helpers/agent-craft.js";
+import { bundle, concat, field, goodBundle, sha256, signed, targetsMetadata, uintField } from "./helpers/agent-craft.js";
 import { boardVariant, loadBoard } from "../host-sim/boards.js";
-import { RESULT } from "../host-sim/device.js";
+import { RESULT, STATE, SimDevice } from "../host-sim/device.js";
+import { NorFlash } from "../host-sim/flash.js";
+import type { FlashPort } from "../host-sim/flash-port.js";
 import { toDeviceOrder } from "../tools/bundle.js";
 
 const { devTargets, prodTargets, rootV1, rootV2 } = cast();
@@ -88,4 +90,68 @@ describe("transfer gate: the root comes before the targets metadata", () => {
       expect(new Set(outcomes)).toEqual(new Set(["ERR_ROOT_AFTER_TARGETS"]));
     });
   }
+});
+
+/** A flash port that, once armed, returns one flipped byte at `addr` (staged bytes changed under the agent). */
+class TamperingPort implements FlashPort {
+  tamperAt = -1;
+  constructor(readonly inner: NorFlash) {}
+  read(addr: number, dst: Uint8Array): number {
+    const rc = this.inner.read(addr, dst);
+    if (rc === 0 && this.tamperAt >= addr && this.tamperAt < addr + dst.length) dst[this.tamperAt - addr]! ^= 0x01;
+    return rc;
+  }
+  program(addr: number, src: Uint8Array): number {
+    return this.inner.program(addr, src);
+  }
+  erase(addr: number, len: number): number {
+    return this.inner.erase(addr, len);
+  }
+}
+
+describe("staged bytes that change between verify and apply never become bootable", () => {
+  it("the slot read-back hash refuses them (ERR_SLOT_VERIFY) and nothing switches", async () => {
+    const board = loadBoard("nrf52840");
+    const flash = new NorFlash(board.flash);
+    const port = new TamperingPort(flash);
+    const device = new SimDevice(port, board);
+    const before = await device.provision(rootV1, { app: v1 });
+    const b = goodBundle(2, { app: v2 }, [devTargets]);
+    expect(device.verify(b).ok).toBe(true);
+    // The payload is the last field: its bytes end the staged bundle.
+    port.tamperAt = board.partitions.staging.offset + b.length - 100;
+    const x = device.instance.exports;
+    expect(x.update_apply()).toBe(S.OK);
+    let rc = 1;
+    while (rc === 1) rc = x.update_poll(4096);
+    expect(rc).toBe(S.ERR_SLOT_VERIFY);
+    expect(device.status()).toMatchObject({ state: STATE.FINISHED, result: RESULT.APPLY_FAILED, lastError: S.ERR_SLOT_VERIFY });
+    port.tamperAt = -1;
+    const after = await device.powerOn();
+    expect(after).toEqual(before);
+  });
+});
+
+describe("hardware binding (targets metadata field 65)", () => {
+  async function refusedWith(meta: Uint8Array, code: number) {
+    const d = newDevice();
+    const before = await d.device.provision(rootV1, { app: v1 });
+    const outcome = d.device.update(bundle({ targets: signed(meta, [devTargets]), payloads: [["app", v2]] }));
+    expect({ ok: outcome.ok, error: outcome.error }).toEqual({ ok: false, error: code });
+    expect(await d.device.powerOn()).toEqual(before);
+  }
+  const files = [{ name: "app", length: v2.length, hash: sha256(v2) }];
+  const own = loadBoard("nrf52840").hardwareId;
+
+  it("refuses field 65 twice, even when both name this device", async () => {
+    await refusedWith(targetsMetadata({ version: 2, files, hardwareId: own, extra: field(65, own) }), S.ERR_PROTO_DUPLICATE_FIELD);
+    await refusedWith(targetsMetadata({ version: 2, files, hardwareId: own, extra: field(65, "acme,other") }), S.ERR_PROTO_DUPLICATE_FIELD);
+  });
+
+  it("refuses field 65 with a varint wire type, an empty ID, a prefix of the ID and the ID with a trailing NUL", async () => {
+    await refusedWith(targetsMetadata({ version: 2, files, extra: uintField(65, 1) }), S.ERR_PROTO_WIRE_TYPE);
+    await refusedWith(targetsMetadata({ version: 2, files, hardwareId: "" }), S.ERR_WRONG_HARDWARE);
+    await refusedWith(targetsMetadata({ version: 2, files, hardwareId: own.slice(0, -1) }), S.ERR_WRONG_HARDWARE);
+    await refusedWith(targetsMetadata({ version: 2, files, hardwareId: own + "\0" }), S.ERR_WRONG_HARDWARE);
+  });
 });
