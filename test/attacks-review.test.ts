@@ -155,3 +155,27 @@ describe("hardware binding (targets metadata field 65)", () => {
     await refusedWith(targetsMetadata({ version: 2, files, hardwareId: own + "\0" }), S.ERR_WRONG_HARDWARE);
   });
 });
+
+describe("the update session record never blocks boot()", () => {
+  // Found in review: an image whose layout has a smaller staging partition than the bundle that
+  // installed it could never boot - the finished session's byte counts exceeded the new staging
+  // size, boot() answered ERR_STORE_CORRUPT (after marking the trial tried), and the next
+  // power-on reverted. The session is bookkeeping, not boot state: it must not veto a boot.
+  it("boots an image installed by a bundle larger than the new layout's staging partition", async () => {
+    const board = loadBoard("nrf52840");
+    const shrunk = structuredClone(board);
+    shrunk.partitions.staging.size = 64 * 1024;
+    const big = image("review app v2, larger than the new staging", 100 * 1024);
+    const d = newDevice(board);
+    await d.device.provision(rootV1, { app: v1 });
+    expect(d.device.update(goodBundle(2, { app: big }, [devTargets])).ok).toBe(true);
+    const next = new SimDevice(d.flash, shrunk);
+    const info = await next.powerOn();
+    expect(info).toMatchObject({ slot: "b", trial: true, targetsVersion: 2 });
+    expect(next.status().state).toBeOneOf([STATE.INACTIVE, STATE.FINISHED]);
+    next.confirm();
+    // The device then takes updates that fit its new staging partition.
+    next.reset();
+    expect(next.update(goodBundle(3, { app: v2 }, [devTargets])).ok).toBe(true);
+  });
+});

@@ -78,7 +78,12 @@ export function serviceRestore(): i32 {
   const d = load<u32>(session + 4);
   const n = load<u32>(session + 8);
   const r = load<u32>(session + 12);
-  if (d > stagingSize || n > stagingSize || r > RESULT_APPLY_FAILED) return ERR_STORE_CORRUPT;
+  if (r > RESULT_APPLY_FAILED) return ERR_STORE_CORRUPT;
+  // Byte counts beyond this staging partition: the session was recorded under another layout
+  // (the image that runs now may pass a descriptor with a smaller staging partition than the
+  // bundle that installed it). It cannot be resumed or verified here, and as bookkeeping rather
+  // than boot state it must never make boot() fail (that image could then never run): no session.
+  if (d > stagingSize || n > stagingSize) return OK;
   if (s == STATE_TRANSFERRING) {
     state = s;
     durable = d;
