@@ -6,6 +6,8 @@
 //   anything else is refused at instantiation rather than at some later, rarer moment.
 // - Every out-of-bounds access is caught by wasm2c's explicit range checks: 32-bit Cortex-M has
 //   no MMU guard pages, so WASM_RT_MEMCHECK_SIGNAL_HANDLER is 0 and the checks are compiled in.
+//   The build rewrites them to compare against 65536 (fixed-memory-bounds.ts), which is sound
+//   only because this file keeps memory->size at exactly one page for an instance's life.
 // - Call depth is counted (WASM_RT_USE_STACK_DEPTH_COUNT) and exhaustion traps before the C
 //   stack can overflow into other RAM.
 // - A trap is a bug in the agent (it is written never to trap on any input), so it is reported
