@@ -4,7 +4,7 @@
 //
 //   npx tsx board/native/build.ts
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateHeaders } from "./generate-headers.js";
@@ -43,10 +43,29 @@ export function requireBoardTools(): void {
 }
 
 const LOCK_DIR = join(BOARD_BUILD_DIR, ".build-lock");
-const LOCK_STALE_MS = 10 * 60 * 1000; // far beyond the longest build; left by a killed process
+const LOCK_OWNER = join(LOCK_DIR, "pid");
+const LOCK_STALE_MS = 10 * 60 * 1000; // far beyond the longest build
 
 function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** True if the lock was left by a process that no longer runs (killed mid-build), or is old. */
+function lockIsStale(): boolean {
+  let owner = NaN;
+  try {
+    owner = Number(readFileSync(LOCK_OWNER, "utf8"));
+  } catch {
+    // not written yet (the owner is between mkdir and write): judge by age alone
+  }
+  if (Number.isInteger(owner) && owner > 0) {
+    try {
+      process.kill(owner, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ESRCH") return true;
+    }
+  }
+  return Date.now() - statSync(LOCK_DIR).mtimeMs > LOCK_STALE_MS;
 }
 
 /**
@@ -59,16 +78,17 @@ function withBuildLock<T>(build: () => T): T {
   for (;;) {
     try {
       mkdirSync(LOCK_DIR);
+      writeFileSync(LOCK_OWNER, String(process.pid));
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      let age = 0;
+      let stale = false;
       try {
-        age = Date.now() - statSync(LOCK_DIR).mtimeMs;
+        stale = lockIsStale();
       } catch {
-        continue; // released between the two calls
+        continue; // released while we looked
       }
-      if (age > LOCK_STALE_MS) rmSync(LOCK_DIR, { recursive: true, force: true });
+      if (stale) rmSync(LOCK_DIR, { recursive: true, force: true });
       else sleepMs(200);
     }
   }
