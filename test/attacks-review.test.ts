@@ -179,3 +179,48 @@ describe("the update session record never blocks boot()", () => {
     expect(next.update(goodBundle(3, { app: v2 }, [devTargets])).ok).toBe(true);
   });
 });
+
+/** A flash port that records every program and erase range. */
+class LoggingPort implements FlashPort {
+  writes: Array<[number, number]> = [];
+  constructor(readonly inner: NorFlash) {}
+  read(addr: number, dst: Uint8Array): number {
+    return this.inner.read(addr, dst);
+  }
+  program(addr: number, src: Uint8Array): number {
+    this.writes.push([addr, addr + src.length]);
+    return this.inner.program(addr, src);
+  }
+  erase(addr: number, len: number): number {
+    this.writes.push([addr, addr + len]);
+    return this.inner.erase(addr, len);
+  }
+}
+
+describe("an image carried over to the new slot stays inside that slot", () => {
+  // Found in review: the image of a target the bundle does not list is copied from the running
+  // slot with the length its manifest recorded, which was never checked against the slot it is
+  // copied into. Under a layout whose slot is smaller than that image (the image that runs now
+  // passes another descriptor), the copy ran past the slot's end into its neighbour.
+  it("refuses the install (ERR_TARGET_TOO_LARGE) and writes nothing outside the partitions", async () => {
+    const board = loadBoard("nrf52840");
+    const flash = new NorFlash(board.flash);
+    await new SimDevice(flash, board).provision(rootV1, { app: v1 }); // 12 345 bytes
+    const shrunk = structuredClone(board);
+    shrunk.partitions.targets[0]!.slotSize = 8192; // smaller than the running image
+    const port = new LoggingPort(flash);
+    const device = new SimDevice(port, shrunk);
+    const before = await device.powerOn();
+    const um = image("review user manifest", 200);
+    const meta = targetsMetadata({ version: 2, files: [{ name: "user_manifest", length: um.length, hash: sha256(um) }] });
+    const outcome = device.update(bundle({ targets: signed(meta, [devTargets]), payloads: [["user_manifest", um]] }));
+    expect({ ok: outcome.ok, result: outcome.result, error: outcome.errorName }).toEqual({
+      ok: false, result: RESULT.APPLY_FAILED, error: "ERR_TARGET_TOO_LARGE",
+    });
+    const p = shrunk.partitions;
+    const ranges = [p.metadata, p.staging, ...p.targets.flatMap((t) => [{ offset: t.slotA, size: t.slotSize }, { offset: t.slotB, size: t.slotSize }])];
+    const outside = port.writes.filter(([s, e]) => !ranges.some((r) => s >= r.offset && e <= r.offset + r.size));
+    expect(outside).toEqual([]);
+    expect(await device.powerOn()).toEqual(before);
+  });
+});

@@ -8,11 +8,11 @@
 //   (active = the new slot, on trial). Until the switch the device boots exactly what it did.
 // As in Pigweed, the user manifest belongs to the bundle: a bundle that does not list it leaves
 // the new manifest without one (slot images it does not list are carried over: they still run).
-import { OK, ERR_SLOT_VERIFY } from "../status";
+import { OK, ERR_SLOT_VERIFY, ERR_TARGET_TOO_LARGE } from "../status";
 import { scratch, SCRATCH_BYTES } from "../store/scratch";
 import { MAX_TARGETS } from "../limits";
 import { flashRead } from "../store/flash";
-import { targetCount, slotAddress } from "../store/layout";
+import { targetCount, slotAddress, slotSize } from "../store/layout";
 import { activeSlot, controlSave } from "../store/control";
 import {
   MANIFEST_CURRENT, MANIFEST_NEXT, USER_MANIFEST_ENTRY, manifestLoad, manifestClear, manifestSet,
@@ -64,6 +64,9 @@ export function installBegin(): i32 {
     } else {
       continue;
     }
+    // A carried-over length comes from the running slot's manifest, recorded under the layout
+    // of its day; the copy must never run past the end of the slot it is written into.
+    if (manifestLength(MANIFEST_NEXT, t) > slotSize(t)) return ERR_TARGET_TOO_LARGE;
     installTotal += manifestLength(MANIFEST_NEXT, t);
   }
   if (targetListed(USER_MANIFEST_ENTRY)) {
