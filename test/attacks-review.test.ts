@@ -11,6 +11,8 @@ import { boardVariant, loadBoard } from "../host-sim/boards.js";
 import { RESULT, STATE, SimDevice } from "../host-sim/device.js";
 import { NorFlash } from "../host-sim/flash.js";
 import type { FlashPort } from "../host-sim/flash-port.js";
+import { instantiateAgent } from "../host-sim/agent-module.js";
+import { encodeLayout } from "../host-sim/layout.js";
 import { toDeviceOrder } from "../tools/bundle.js";
 
 const { devTargets, prodTargets, rootV1, rootV2 } = cast();
@@ -222,5 +224,48 @@ describe("an image carried over to the new slot stays inside that slot", () => {
     const outside = port.writes.filter(([s, e]) => !ranges.some((r) => s >= r.offset && e <= r.offset + r.size));
     expect(outside).toEqual([]);
     expect(await device.powerOn()).toEqual(before);
+  });
+});
+
+describe("factory provisioning under a layout that changed mid-way", () => {
+  // Found in review: provision_image kept streaming an image to the slot A of the layout it
+  // started under. After a second configure() with another layout, the offset check used the new
+  // slot size (u32 underflow when it was smaller than the bytes written) and the writes went to
+  // the old address - outside every partition of the layout now in force.
+  async function factoryAgent(port: FlashPort, board: ReturnType<typeof loadBoard>) {
+    const agent = await instantiateAgent(port);
+    const layout = encodeLayout(board);
+    agent.io().set(layout);
+    expect(agent.exports.configure(layout.length)).toBe(S.OK);
+    return agent;
+  }
+  function reconfigure(agent: Awaited<ReturnType<typeof instantiateAgent>>, board: ReturnType<typeof loadBoard>) {
+    const layout = encodeLayout(board);
+    agent.io().set(layout);
+    expect(agent.exports.configure(layout.length)).toBe(S.OK);
+  }
+
+  it("refuses to continue an image whose slot moved or shrank, writing nothing outside the partitions", async () => {
+    const board = loadBoard("nrf52840");
+    for (const change of ["shrunk", "moved"] as const) {
+      const port = new LoggingPort(new NorFlash(board.flash));
+      const agent = await factoryAgent(port, board);
+      const io = agent.io();
+      io.set(v1.subarray(0, 4096));
+      expect(agent.exports.provision_image(0, 0, 4096)).toBe(S.OK);
+      io.set(v1.subarray(4096, 8192));
+      expect(agent.exports.provision_image(0, 4096, 4096)).toBe(S.OK);
+      const other = structuredClone(board);
+      const app = other.partitions.targets[0]!;
+      if (change === "shrunk") app.slotSize = 4096;
+      else [app.slotA, app.slotB] = [app.slotB, app.slotA];
+      reconfigure(agent, other);
+      port.writes = [];
+      io.set(v1.subarray(8192, 12288));
+      expect(agent.exports.provision_image(0, 8192, 4096)).toBe(S.ERR_PROVISION_REQUEST);
+      const slotA = { offset: app.slotA, size: app.slotSize };
+      const outside = port.writes.filter(([s, e]) => !(s >= slotA.offset && e <= slotA.offset + slotA.size));
+      expect({ change, outside }).toEqual({ change, outside: [] });
+    }
   });
 });

@@ -45,6 +45,15 @@ const digest: usize = memory.data(32);
 const imageBytes: usize = memory.data(MAX_TARGETS * 4);
 let writing: i32 = -1; // target whose slot A the writer is filling
 let finishedMask: u32 = 0; // targets whose image is complete
+// Slot A's address and size when each image started: configure() may be called again before
+// provision(), and an image streamed under one layout must not go on (or be hashed) under another
+// - the writer would keep programming the old address, outside the layout now in force.
+const imageSlot: usize = memory.data(MAX_TARGETS * 4);
+const imageSlotSize: usize = memory.data(MAX_TARGETS * 4);
+
+function slotKept(t: u32): bool {
+  return load<u32>(imageSlot + t * 4) == slotAddress(t, 0) && load<u32>(imageSlotSize + t * 4) == slotSize(t);
+}
 
 function requireUnprovisioned(): i32 {
   const rc = requireConfigured();
@@ -54,6 +63,7 @@ function requireUnprovisioned(): i32 {
 
 function closeImage(): i32 {
   if (writing < 0) return OK;
+  if (!slotKept(<u32>writing)) return ERR_PROVISION_REQUEST;
   const rc = writerFlush();
   if (rc != OK) return rc;
   store<u32>(imageBytes + <u32>writing * 4, writerPosition());
@@ -74,7 +84,10 @@ export function provisionImage(io: usize, t: u32, offset: u32, len: u32): i32 {
     if (rc != OK) return rc;
     writerBegin(slotAddress(t, 0), 0);
     writing = <i32>t;
+    store<u32>(imageSlot + t * 4, slotAddress(t, 0));
+    store<u32>(imageSlotSize + t * 4, slotSize(t));
   }
+  if (!slotKept(t)) return ERR_PROVISION_REQUEST;
   if (offset != writerPosition()) return ERR_TRANSFER_OFFSET;
   if (len > slotSize(t) - offset) return ERR_TARGET_TOO_LARGE;
   return writerAppend(io, len);
@@ -125,6 +138,7 @@ export function provision(io: usize, len: u32): i32 {
     if ((finishedMask & (1 << t)) == 0) continue;
     const bytes = load<u32>(imageBytes + t * 4);
     if (bytes == 0) continue;
+    if (!slotKept(t)) return ERR_PROVISION_REQUEST;
     rc = hashSlotA(t, bytes);
     if (rc != OK) return rc;
     manifestSet(MANIFEST_NEXT, t, bytes, digest);
