@@ -27,8 +27,18 @@ describe("fixed memory bounds rewrite", () => {
     expect(check).toContain("offset + (uint64_t)len > (uint64_t)AIRLOCK_LINEAR_MEMORY_BYTES");
     expect(check).not.toContain("mem->size");
     expect(fixed).toContain("#define AIRLOCK_LINEAR_MEMORY_BYTES 65536u");
-    // Only the check changed.
-    expect(fixed.replace(/\/\* airlock[\s\S]*?TRAP\(OOB\);/, "")).toBe(source.replace(/#define RANGE_CHECK[\s\S]*?TRAP\(OOB\);/, ""));
+    // The load/store helpers are forced inline (both byte-order variants); nothing else changed.
+    expect(fixed.match(/static inline __attribute__\(\(always_inline\)\) (t3|void) name\(wasm_rt_memory_t\* mem, u64 addr/g)).toHaveLength(4);
+    const withoutChanges = (c: string) =>
+      c.replace(/\/\* airlock[\s\S]*?TRAP\(OOB\);/, "").replace(/#define RANGE_CHECK[\s\S]*?TRAP\(OOB\);/, "").replaceAll("__attribute__((always_inline)) ", "");
+    expect(withoutChanges(fixed)).toBe(withoutChanges(source));
+  });
+
+  it("refuses load/store helpers that are not defined as wasm2c 1.0.32 defines them", () => {
+    const source = wasm2c(`(module (memory (export "memory") 1 1) ${load})`).replaceAll(
+      "static inline t3 name(", "static t3 name(",
+    );
+    expect(() => fixMemoryBounds(source)).toThrow(/load\/store helpers/);
   });
 
   it("refuses a memory that may grow past one page", () => {
