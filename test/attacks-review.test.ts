@@ -5,11 +5,12 @@
 import { describe, it, expect } from "vitest";
 import * as S from "../assembly/status.js";
 import { cast, image } from "./support/fixtures.js";
-import { newDevice, runningImageHash } from "./helpers/agent-device.js";
+import { newDevice, runningImageHash, sha256Hex } from "./helpers/agent-device.js";
 import { bundle, concat, field, goodBundle, sha256, signed, targetsMetadata, uintField } from "./helpers/agent-craft.js";
-import { boardVariant, loadBoard } from "../host-sim/boards.js";
+import { boardVariant, loadBoard, targetSlots } from "../host-sim/boards.js";
+import fc from "fast-check";
 import { RESULT, STATE, SimDevice } from "../host-sim/device.js";
-import { NorFlash } from "../host-sim/flash.js";
+import { NorFlash, POWER_CUT_MODES, PowerCutError, type PowerCutMode } from "../host-sim/flash.js";
 import type { FlashPort } from "../host-sim/flash-port.js";
 import { instantiateAgent } from "../host-sim/agent-module.js";
 import { encodeLayout } from "../host-sim/layout.js";
@@ -268,4 +269,142 @@ describe("factory provisioning under a layout that changed mid-way", () => {
       expect({ change, outside }).toEqual({ change, outside: [] });
     }
   });
+});
+
+describe("random ABI call sequences (an integrator or attacker calling in any order)", () => {
+  // Pins, for any interleaving of update, provisioning, boot and crypto-surface calls with honest
+  // and forged bundle bytes at any offsets and lengths, resets between calls and power cuts
+  // (before, torn, after) at any flash operation: the agent never
+  // traps, memory stays one page, every call answers OK/a count or a named negative code, and the
+  // image that runs after any power-on is the factory image or the signed one, matching its manifest.
+  it("never traps, never grows memory, and only ever runs a signed image", async () => {
+    const board = loadBoard("nrf52840");
+    const honest = goodBundle(2, { app: v2 }, [devTargets]);
+    const forged = goodBundle(2, { app: image("forged app", v2.length) }, [prodTargets]); // untrusted key
+    const spliced = concat(honest.subarray(0, honest.length - 5000), image("tail", 5000)); // hash fails
+    const sources = [honest, forged, spliced];
+    const allowed = new Set([sha256Hex(v1), sha256Hex(v2)]);
+    const base = new NorFlash(board.flash);
+    await new SimDevice(base, board).provision(rootV1, { app: v1 });
+    const names = new Set(Object.keys(S));
+    let installed = 0;
+    let cuts = 0;
+    const known = (rc: number) => rc >= 0 || [...names].some((n) => (S as Record<string, number>)[n] === rc);
+
+    const call = fc.oneof(
+      fc.record({ op: fc.constant("write"), src: fc.nat(2), at: fc.oneof(fc.constant(-1), fc.nat(70_000)), len: fc.oneof(fc.nat(4200), fc.constant(0xffffffff)) }),
+      fc.record({ op: fc.constantFrom("start", "verify", "apply", "abort", "reset", "status", "boot_info", "confirm", "um_size", "powercycle", "finish") }),
+      fc.record({ op: fc.constant("transferred"), n: fc.oneof(fc.constant(-1), fc.nat(70_000)) }),
+      fc.record({ op: fc.constant("rest"), src: fc.nat(2) }),
+      // A clean start and a finish are weighted up so that whole updates happen often.
+      fc.record({ op: fc.constantFrom("start", "finish") }),
+      fc.record({ op: fc.constant("cut"), k: fc.integer({ min: 1, max: 30 }), mode: fc.constantFrom(...POWER_CUT_MODES), seed: fc.nat() }),
+      fc.record({ op: fc.constant("poll"), budget: fc.oneof(fc.nat(20_000), fc.constant(0xffffffff)) }),
+      fc.record({ op: fc.constant("raw"), fn: fc.constantFrom("user_manifest_read", "provision_image", "provision", "sha256_update", "sha512_update", "ed25519_verify", "ed25519_verify_update", "configure", "attach"), a: fc.nat(), b: fc.nat(), c: fc.nat() }),
+    );
+
+    await fc.assert(
+      fc.asyncProperty(fc.array(call, { minLength: 1, maxLength: 40, size: "max" }), async (calls) => {
+        const flash = base.clone();
+        let device = new SimDevice(flash, board);
+        await device.powerOn();
+        let sent = 0;
+        const check = (rc: number) => {
+          expect(known(rc)).toBe(true);
+          expect(device.memoryBytes()).toBe(65536);
+        };
+        for (const c of calls) {
+          try {
+            await one(c);
+          } catch (e) {
+            if (!(e instanceof PowerCutError)) throw e;
+            cuts++;
+            flash.disarm();
+            flash.powerOn();
+            device = new SimDevice(flash, board);
+            await device.powerOn();
+            sent = device.status().state === STATE.TRANSFERRING ? device.status().bytesReceived : 0;
+          }
+        }
+        async function one(c: (typeof calls)[number]) {
+          const x = device.instance.exports;
+          const io = device.instance.io();
+          switch (c.op) {
+            case "write": {
+              const s = sources[(c as { src: number }).src]!;
+              const at = (c as { at: number }).at === -1 ? sent : (c as { at: number }).at;
+              const len = (c as { len: number }).len;
+              const n = len === 0xffffffff ? len : Math.min(len, Math.max(0, s.length - at), 4096);
+              if (n !== 0xffffffff && at < s.length) io.set(s.subarray(at, at + n));
+              const rc = x.update_write(at >>> 0, n >>> 0);
+              if (rc === S.OK && at === sent) sent += n;
+              check(rc);
+              break;
+            }
+            case "rest": {
+              // The rest of one source from the bytes received, then set_transferred.
+              const s = sources[(c as { src: number }).src]!;
+              for (let rc = 0; rc === S.OK && sent < s.length; ) {
+                const n = Math.min(4096, s.length - sent);
+                io.set(s.subarray(sent, sent + n));
+                rc = x.update_write(sent, n);
+                check(rc);
+                if (rc === S.OK) sent += n;
+              }
+              check(x.update_set_transferred(sent));
+              break;
+            }
+            case "transferred": {
+              const n = (c as { n: number }).n;
+              check(x.update_set_transferred(n === -1 ? sent : n));
+              break;
+            }
+            case "poll":
+              check(x.update_poll((c as { budget: number }).budget >>> 0));
+              break;
+            case "raw": {
+              const { fn, a, b, c: cc } = c as { fn: string; a: number; b: number; c: number };
+              const f = (x as unknown as Record<string, (...args: number[]) => number>)[fn]!;
+              const rc = f(a >>> 0, b >>> 0, cc >>> 0);
+              check(typeof rc === "number" ? rc : 0);
+              break;
+            }
+            case "cut": {
+              const { k, mode, seed } = c as { k: number; mode: PowerCutMode; seed: number };
+              flash.arm({ atOp: k, mode, seed });
+              break;
+            }
+            case "powercycle":
+              device = new SimDevice(flash, board);
+              await device.powerOn();
+              sent = device.status().state === STATE.TRANSFERRING ? device.status().bytesReceived : 0;
+              break;
+            case "finish": {
+              // Drive whatever is staged through verify and apply.
+              check(x.update_apply());
+              let rc = 1;
+              for (let i = 0; i < 10_000 && rc === 1; i++) rc = x.update_poll(65536);
+              check(rc);
+              break;
+            }
+            default: {
+              const fn = { start: "update_start", verify: "update_verify", apply: "update_apply", abort: "update_abort", reset: "update_reset", status: "update_status", boot_info: "boot_info", confirm: "confirm", um_size: "user_manifest_size" }[c.op as string]!;
+              check((x as unknown as Record<string, () => number>)[fn]!());
+            }
+          }
+        }
+        // Whatever happened, the next power-on runs a signed image that matches its manifest.
+        flash.disarm();
+        const info = await new SimDevice(flash, board).powerOn();
+        const slots = targetSlots(board, "app");
+        const running = flash.dump(info.slot === "a" ? slots.slotA : slots.slotB, info.lengths.app!);
+        expect(allowed.has(sha256Hex(running))).toBe(true);
+        expect(sha256Hex(running)).toBe(info.images.app);
+        if (info.images.app === sha256Hex(v2)) installed++;
+      }),
+      { numRuns: Number(process.env.REVIEW_RUNS ?? 300), seed: Number(process.env.REVIEW_SEED ?? 20261128) },
+    );
+    expect(installed).toBeGreaterThan(0); // the honest update does get through some sequences
+    expect(cuts).toBeGreaterThan(0);
+  }, 120_000);
 });
