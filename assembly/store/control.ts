@@ -1,24 +1,35 @@
 // Boot control: which slot runs, and whether it is on trial. One small record; switching slots
 // and ending or reverting a trial are each one write of it, so each happens entirely or not at all.
 //   body: u32 active slot (0 = A, 1 = B), u32 trial (1 = not yet confirmed),
-//         u32 tried (1 = boot() has already started the trial image once)
+//         u32 tried (1 = boot() has already started the trial image once),
+//         u32 installed session (the id of the update session whose install made the last slot
+//         switch; 0 = none). The switch itself thus records that its session succeeded: a power
+//         cut between the switch and the session's own "finished" record leaves nothing unknown.
+// A body of the first three words only (written before the session id existed) is read as
+// "no installed session".
 import { OK, ERR_STORE_CORRUPT } from "../status";
-import { RECORD_BOOT, readRecord, writeRecordOf } from "./records";
+import { RECORD_BOOT, readRecord, recordAddress, recordLength, writeRecordOf } from "./records";
 
-const BODY_BYTES: u32 = 12;
+const BODY_BYTES: u32 = 16;
+const LEGACY_BODY_BYTES: u32 = 12;
 const body: usize = memory.data(BODY_BYTES, 4);
 
 export let activeSlot: u32 = 0;
 export let onTrial = false;
 export let trialTried = false;
+/** The update session the last slot switch completed (0 = none): see the header comment. */
+export let installedSession: u32 = 0;
 
 /** Loads boot control; a device without the record runs slot A, confirmed. */
 export function controlLoad(): i32 {
-  const rc = readRecord(RECORD_BOOT, body, BODY_BYTES);
+  const legacy = recordAddress(RECORD_BOOT) != 0 && recordLength(RECORD_BOOT) == LEGACY_BODY_BYTES;
+  memory.fill(body, 0, BODY_BYTES);
+  const rc = readRecord(RECORD_BOOT, body, legacy ? LEGACY_BODY_BYTES : BODY_BYTES);
   if (rc == 1) {
     activeSlot = 0;
     onTrial = false;
     trialTried = false;
+    installedSession = 0;
     return OK;
   }
   if (rc != OK) return rc;
@@ -27,17 +38,30 @@ export function controlLoad(): i32 {
   activeSlot = slot;
   onTrial = trial == 1;
   trialTried = tried == 1;
+  installedSession = load<u32>(body + 12);
   return OK;
 }
 
-export function controlSave(slot: u32, trial: bool, tried: bool): i32 {
+function write(slot: u32, trial: bool, tried: bool, session: u32): i32 {
   store<u32>(body, slot);
   store<u32>(body + 4, trial ? 1 : 0);
   store<u32>(body + 8, tried ? 1 : 0);
+  store<u32>(body + 12, session);
   const rc = writeRecordOf(RECORD_BOOT, false, body, BODY_BYTES);
   if (rc != OK) return rc;
   activeSlot = slot;
   onTrial = trial;
   trialTried = tried;
+  installedSession = session;
   return OK;
+}
+
+/** Trial bookkeeping, confirm, revert: the installed session is carried over unchanged. */
+export function controlSave(slot: u32, trial: bool, tried: bool): i32 {
+  return write(slot, trial, tried, installedSession);
+}
+
+/** Install's switch: `slot` runs next, on trial, and update session `session` is complete. */
+export function controlSwitch(slot: u32, session: u32): i32 {
+  return write(slot, true, false, session);
 }

@@ -5,7 +5,9 @@
 //   then the inactive slot's user manifest record (when the bundle lists "user_manifest": from
 //   staging, or carried over from the running slot when personalized out), read back and hashed;
 //   then the inactive slot's manifest record; then the switch: ONE boot-control record write
-//   (active = the new slot, on trial). Until the switch the device boots exactly what it did.
+//   (active = the new slot, on trial, and the id of the update session it completes, so the
+//   session's success survives a power cut before the service records it). Until the switch
+//   the device boots exactly what it did.
 // As in Pigweed, the user manifest belongs to the bundle: a bundle that does not list it leaves
 // the new manifest without one (slot images it does not list are carried over: they still run).
 import { OK, ERR_SLOT_VERIFY, ERR_TARGET_TOO_LARGE } from "../status";
@@ -13,7 +15,7 @@ import { scratch, SCRATCH_BYTES } from "../store/scratch";
 import { MAX_TARGETS } from "../limits";
 import { flashRead } from "../store/flash";
 import { targetCount, slotAddress, slotSize } from "../store/layout";
-import { activeSlot, controlSave } from "../store/control";
+import { activeSlot, controlSwitch } from "../store/control";
 import {
   MANIFEST_CURRENT, MANIFEST_NEXT, USER_MANIFEST_ENTRY, manifestLoad, manifestClear, manifestSet,
   manifestCopyEntry, manifestHas, manifestLength, manifestHash, manifestSave,
@@ -42,12 +44,17 @@ let step: u32 = STEP_DONE;
 let target: u32 = 0;
 let done: u32 = 0;
 let newSlot: u32 = 0;
+let session: u32 = 0; // the update session this install completes (recorded by the switch)
 export let installTotal: u32 = 0; // bytes to copy (each is also read back)
 export let installDone: u32 = 0;
 
-/** Plans the install: the next manifest and where each target's image comes from. */
-export function installBegin(): i32 {
+/**
+ * Plans the install for update session `sessionId`: the next manifest and where each target's
+ * image comes from.
+ */
+export function installBegin(sessionId: u32): i32 {
   newSlot = activeSlot == 0 ? 1 : 0;
+  session = sessionId;
   const rc = manifestLoad(MANIFEST_CURRENT, activeSlot);
   if (rc != OK) return rc;
   manifestClear(MANIFEST_NEXT, targetsVersion);
@@ -167,7 +174,7 @@ export function installStep(budget: u32): i32 {
     step = STEP_SWITCH;
   }
   if (step == STEP_SWITCH) {
-    const rc = controlSave(newSlot, true, false);
+    const rc = controlSwitch(newSlot, session);
     if (rc != OK) return rc;
     step = STEP_DONE;
   }

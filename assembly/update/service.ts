@@ -10,6 +10,10 @@
 // staging sector boundary), TRANSFERRED (with the total) and FINISHED (with result and error).
 // VERIFYING, VERIFIED and INSTALLING are never persisted: after a reset the bundle is TRANSFERRED
 // again and must be verified again - nothing unverified can survive a reset as "verified".
+// Each session has an id, and install's slot switch records the id of the session it completes
+// (store/control.ts): a power cut after the switch but before FINISHED(SUCCESS) is persisted
+// leaves the record TRANSFERRED, and the next power-on reads it as FINISHED(SUCCESS) - the
+// bundle runs (on trial, or reverted), so it is never verified or applied again.
 // While TRANSFERRING every byte passes the transfer gate (gate.ts) before it is programmed; a
 // refusal there ends the update as VERIFY_FAILED with the gate's code.
 // Updates are refused while the running image is on trial: its revert slot must stay intact.
@@ -19,8 +23,8 @@ import {
 } from "../status";
 import { IO_WINDOW_BYTES } from "../limits";
 import { stagingOffset, stagingSize, sectorAt, sectorStart } from "../store/layout";
-import { RECORD_SESSION, readRecord, writeRecordOf } from "../store/records";
-import { onTrial } from "../store/control";
+import { RECORD_SESSION, readRecord, recordAddress, recordLength, writeRecordOf } from "../store/records";
+import { onTrial, installedSession } from "../store/control";
 import { writerBegin, writerFlush, writerPosition, writerProgrammed } from "./writer";
 import { verifyBegin, verifyStep, verifyTotal, verifyHashed } from "./verify";
 import { installBegin, installStep, installTotal, installDone } from "./install";
@@ -49,9 +53,12 @@ let lastError: i32 = OK;
 let durable: u32 = 0; // bytes received that survive a reset
 let total: u32 = 0; // bundle size, known from set_transferred
 let applyAfterVerify = false;
+let sessionId: u32 = 0; // the current (or last) session's id; 0 = none yet
 
-// session record body: u32 state, u32 durable bytes, u32 total, u32 result, i32 last error
-const SESSION_BYTES: u32 = 20;
+// session record body: u32 state, u32 durable bytes, u32 total, u32 result, i32 last error,
+// u32 session id (a body without it, written before ids existed, reads as id 0: no session)
+const SESSION_BYTES: u32 = 24;
+const LEGACY_SESSION_BYTES: u32 = 20;
 const session: usize = memory.data(SESSION_BYTES, 4);
 
 function persist(): i32 {
@@ -60,6 +67,7 @@ function persist(): i32 {
   store<u32>(session + 8, total);
   store<u32>(session + 12, result);
   store<i32>(session + 16, lastError);
+  store<u32>(session + 20, sessionId);
   return writeRecordOf(RECORD_SESSION, false, session, SESSION_BYTES);
 }
 
@@ -71,9 +79,14 @@ export function serviceRestore(): i32 {
   durable = 0;
   total = 0;
   applyAfterVerify = false;
-  const rc = readRecord(RECORD_SESSION, session, SESSION_BYTES);
+  sessionId = 0;
+  const legacy = recordAddress(RECORD_SESSION) != 0 && recordLength(RECORD_SESSION) == LEGACY_SESSION_BYTES;
+  memory.fill(session, 0, SESSION_BYTES);
+  const rc = readRecord(RECORD_SESSION, session, legacy ? LEGACY_SESSION_BYTES : SESSION_BYTES);
   if (rc == 1) return OK;
   if (rc != OK) return rc;
+  // Kept even when the session itself is dropped below: a new session never reuses an id.
+  sessionId = load<u32>(session + 20);
   const s = load<u32>(session);
   const d = load<u32>(session + 4);
   const n = load<u32>(session + 8);
@@ -93,6 +106,12 @@ export function serviceRestore(): i32 {
     state = s;
     total = n;
     durable = n;
+    if (sessionId != 0 && sessionId == installedSession) {
+      // The switch record names this session: its install completed, and power failed before
+      // finish() recorded it. The new image runs on trial (or already reverted): same outcome.
+      state = STATE_FINISHED;
+      result = RESULT_SUCCESS;
+    }
   } else if (s == STATE_FINISHED) {
     state = s;
     result = r;
@@ -121,6 +140,9 @@ export function updateStart(): i32 {
   lastError = OK;
   durable = 0;
   total = 0;
+  // Larger than every id recorded so far, the installed one included: a switch recorded for
+  // an earlier session never marks this one installed.
+  sessionId = max(sessionId, installedSession) + 1;
   writerBegin(stagingOffset, 0);
   gateReset();
   return persist();
@@ -190,7 +212,7 @@ export function updateApply(): i32 {
     return OK;
   }
   if (state != STATE_VERIFIED) return ERR_UPDATE_STATE;
-  const rc = installBegin();
+  const rc = installBegin(sessionId);
   if (rc != OK) return finish(RESULT_APPLY_FAILED, rc);
   state = STATE_INSTALLING;
   return OK;
@@ -205,7 +227,7 @@ export function updatePoll(budget: u32): i32 {
     if (rc > 0) return 1;
     state = STATE_VERIFIED;
     if (!applyAfterVerify) return 0;
-    const a = installBegin();
+    const a = installBegin(sessionId);
     if (a != OK) return finish(RESULT_APPLY_FAILED, a);
     state = STATE_INSTALLING;
     return 1;
