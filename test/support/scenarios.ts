@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import type { NorFlash } from "../../host-sim/flash.js";
 import type { Board } from "../../host-sim/boards.js";
 import { OK } from "../../assembly/status.js";
-import { STATE } from "../../host-sim/device.js";
+import { RESULT, STATE } from "../../host-sim/device.js";
 import { cast, image, makeBundle } from "./fixtures.js";
 import { codeName, manufacture, powerOn, runningImage, type Session } from "./device.js";
 import type { BootReport, Observed, SweepScenario } from "./sweep.js";
@@ -42,6 +42,19 @@ async function finishUpdate(board: Board, flash: NorFlash, observed: Observed<Se
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
+/**
+ * When the new image runs, the update session reads FINISHED/SUCCESS: a cut between install's
+ * slot switch and the session's own record must not leave the bundle looking un-installed, or a
+ * host following update_status verifies it during the trial and applies it again afterwards.
+ * (The converse does not hold: an installed image whose trial was cut may already be reverted.)
+ */
+function sessionAgrees(observed: Observed<Session>): string | null {
+  if (observed.report.images.app !== sha256(NEW_APP)) return null;
+  const s = observed.session.device.status();
+  if (s.state === STATE.FINISHED && s.result === RESULT.SUCCESS) return null;
+  return `the new image runs but the update session reads ${s.stateName}/${s.resultName}`;
+}
+
 const observe = async (board: Board, flash: NorFlash): Promise<Observed<Session>> => {
   const session = await powerOn(board, flash);
   return { report: session.report, session };
@@ -68,6 +81,7 @@ export async function updateScenario(board: Board): Promise<SweepScenario<Sessio
     new: { label: "new", images: { app: NEW_APP }, targetsVersion: baseReport.targetsVersion + 1, rootVersions: [baseReport.rootVersion] },
     finish: (flash, observed) => finishUpdate(board, flash, observed, bundle, NEW_APP),
     final: "new",
+    probe: async (_flash, observed) => sessionAgrees(observed),
   };
 }
 
@@ -165,6 +179,8 @@ export async function rotationScenario(board: Board): Promise<SweepScenario<Sess
     // The reported root version must be backed by exactly that root's keys: targets signed by
     // its targets key verify, targets signed by the other root's targets key do not.
     async probe(flash, observed) {
+      const session = sessionAgrees(observed);
+      if (session) return session;
       const { rootVersion, targetsVersion } = observed.report;
       const [trusted, other] = rootVersion === 2 ? [c.prodTargets, c.devTargets] : [c.devTargets, c.prodTargets];
       const probe = (signer: typeof trusted) =>
