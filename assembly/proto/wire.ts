@@ -119,3 +119,43 @@ export function seenOnce(seen: u32, field: u32): u32 {
   return seen | bit;
 }
 
+
+/**
+ * A message of two singular length-delimited fields, 1 and 2 (a map entry, a Signature, a
+ * KeyMapping). After readPair() returns OK, each field's bytes are [pair*Start, +pair*Len); an
+ * absent field reads as empty at the message start. Other fields are skipped; field 1 or 2
+ * repeated, or with another wire type, is an error. readField's globals are clobbered.
+ */
+export let pairFirstStart: u32 = 0;
+export let pairFirstLen: u32 = 0;
+export let pairSecondStart: u32 = 0;
+export let pairSecondLen: u32 = 0;
+
+export function readPair(start: u32, end: u32): i32 {
+  let seen: u32 = 0;
+  pairFirstStart = start;
+  pairFirstLen = 0;
+  pairSecondStart = start;
+  pairSecondLen = 0;
+  let pos = start;
+  while (true) {
+    const rc = readField(pos, end);
+    if (rc == FIELD_END) break;
+    if (rc != OK) return rc;
+    pos = fieldNext;
+    const f = fieldNumber;
+    if (f != 1 && f != 2) continue;
+    const w = expectWire(WIRE_LEN);
+    if (w != OK) return w;
+    seen = seenOnce(seen, f);
+    if (seen == 0) return ERR_PROTO_DUPLICATE_FIELD;
+    if (f == 1) {
+      pairFirstStart = fieldStart;
+      pairFirstLen = fieldLen;
+    } else {
+      pairSecondStart = fieldStart;
+      pairSecondLen = fieldLen;
+    }
+  }
+  return OK;
+}

@@ -12,7 +12,7 @@ import {
 import { MAX_ROOT_KEYS } from "../limits";
 import {
   readField, FIELD_END, fieldNumber, fieldStart, fieldLen, fieldNext, expectWire, expectU32,
-  fieldU32, WIRE_LEN, seenOnce,
+  fieldU32, WIRE_LEN, seenOnce, readPair, pairFirstStart, pairFirstLen, pairSecondStart, pairSecondLen,
 } from "../proto/wire";
 import { sourceRead, sourceEquals } from "../proto/source";
 import { parseCommonOf, commonVersion, commonRoleMatches, ROLE_ROOT, ROLE_ROOT_LEN } from "./common";
@@ -109,39 +109,19 @@ function parseKey(view: u32, k: u32, start: u32, end: u32): i32 {
 }
 
 function parseKeyMapping(view: u32, k: u32, start: u32, end: u32): i32 {
-  let seen: u32 = 0;
-  let id: u32 = 0, idLen: u32 = 0;
-  let hasKey = false;
-  let pos = start;
-  while (true) {
-    const rc = readField(pos, end);
-    if (rc == FIELD_END) break;
-    if (rc != OK) return rc;
-    pos = fieldNext;
-    const f = fieldNumber;
-    if (f != 1 && f != 2) continue;
-    const w = expectWire(WIRE_LEN);
-    if (w != OK) return w;
-    seen = seenOnce(seen, f);
-    if (seen == 0) return ERR_PROTO_DUPLICATE_FIELD;
-    if (f == 1) {
-      id = fieldStart;
-      idLen = fieldLen;
-    } else {
-      const next = fieldNext;
-      const kr = parseKey(view, k, fieldStart, fieldStart + fieldLen);
-      if (kr != OK) return kr;
-      hasKey = true;
-      pos = next;
-    }
-  }
-  if (!hasKey) return ERR_KEY_UNSUPPORTED;
+  // KeyMapping { bytes key_id = 1; Key key = 2; }
+  let rc = readPair(start, end);
+  if (rc != OK) return rc;
+  const id = pairFirstStart, idLen = pairFirstLen;
+  if (pairSecondLen == 0) return ERR_KEY_UNSUPPORTED; // no key, or an empty one
+  rc = parseKey(view, k, pairSecondStart, pairSecondStart + pairSecondLen);
+  if (rc != OK) return rc;
   if (idLen != KEY_ID_BYTES) return ERR_KEY_ID_MISMATCH;
   store<u32>(keyIds + (view * MAX_ROOT_KEYS + k) * 4, id);
   // Pigweed's key ID: SHA-256 over the key type byte, the scheme byte and the key value.
   store<u8>(keyIdInput, <u8>ED25519_KEY_TYPE);
   store<u8>(keyIdInput + 1, <u8>ED25519_SCHEME);
-  const rc = sourceRead(rootKeyValue(view, k), keyIdInput + 2, KEY_BYTES);
+  rc = sourceRead(rootKeyValue(view, k), keyIdInput + 2, KEY_BYTES);
   if (rc != OK) return rc;
   sha256Init(hashCtx);
   sha256Update(hashCtx, keyIdInput, 2 + KEY_BYTES);

@@ -4,7 +4,10 @@ import {
   OK, ERR_PROTO_DUPLICATE_FIELD, ERR_PROTO_TOO_MANY, ERR_SIGNATURE_FORMAT,
 } from "../status";
 import { MAX_SIGNATURES } from "../limits";
-import { readField, FIELD_END, fieldNumber, fieldStart, fieldLen, fieldNext, expectWire, WIRE_LEN, seenOnce } from "../proto/wire";
+import {
+  readField, FIELD_END, fieldNumber, fieldStart, fieldLen, fieldNext, expectWire, WIRE_LEN, seenOnce,
+  readPair, pairFirstStart, pairFirstLen, pairSecondStart, pairSecondLen,
+} from "../proto/wire";
 
 export const KEY_ID_BYTES: u32 = 32;
 export const SIGNATURE_BYTES: u32 = 64;
@@ -43,29 +46,10 @@ export function signedSignature(view: u32, i: u32): u32 {
 export const SIGNED_NO_PAYLOAD: i32 = 1;
 
 function parseSignature(view: u32, index: u32, start: u32, end: u32): i32 {
-  let seen: u32 = 0;
-  let keyId: u32 = 0, keyIdLen: u32 = 0, sig: u32 = 0, sigLen: u32 = 0;
-  let pos = start;
-  while (true) {
-    const rc = readField(pos, end);
-    if (rc == FIELD_END) break;
-    if (rc != OK) return rc;
-    pos = fieldNext;
-    const f = fieldNumber;
-    if (f == 1 || f == 2) {
-      const w = expectWire(WIRE_LEN);
-      if (w != OK) return w;
-      seen = seenOnce(seen, f);
-      if (seen == 0) return ERR_PROTO_DUPLICATE_FIELD;
-      if (f == 1) {
-        keyId = fieldStart;
-        keyIdLen = fieldLen;
-      } else {
-        sig = fieldStart;
-        sigLen = fieldLen;
-      }
-    }
-  }
+  // Signature { bytes key_id = 1; bytes sig = 2; }
+  const rc = readPair(start, end);
+  if (rc != OK) return rc;
+  const keyId = pairFirstStart, keyIdLen = pairFirstLen, sig = pairSecondStart, sigLen = pairSecondLen;
   if (keyIdLen != KEY_ID_BYTES || sigLen != SIGNATURE_BYTES) return ERR_SIGNATURE_FORMAT;
   store<u32>(signatureKeyId + (view * MAX_SIGNATURES + index) * 4, keyId);
   store<u32>(signatureBytes + (view * MAX_SIGNATURES + index) * 4, sig);

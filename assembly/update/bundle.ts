@@ -16,6 +16,7 @@ import {
 } from "../limits";
 import {
   readField, FIELD_END, fieldNumber, fieldStart, fieldLen, fieldNext, expectWire, WIRE_LEN, seenOnce,
+  readPair, pairFirstStart, pairFirstLen, pairSecondStart, pairSecondLen,
 } from "../proto/wire";
 import { sourceRead, sourceEquals } from "../proto/source";
 import { manifestEntryOf, MANIFEST_ENTRIES } from "../store/manifest";
@@ -45,31 +46,13 @@ let entryValue: u32 = 0;
 let entryValueLen: u32 = 0;
 
 function parseEntry(start: u32, end: u32): i32 {
-  let seen: u32 = 0;
-  entryKey = 0;
-  entryKeyLen = 0;
-  entryValue = start;
-  entryValueLen = 0;
-  let pos = start;
-  while (true) {
-    const rc = readField(pos, end);
-    if (rc == FIELD_END) break;
-    if (rc != OK) return rc;
-    pos = fieldNext;
-    const f = fieldNumber;
-    if (f != 1 && f != 2) continue;
-    const w = expectWire(WIRE_LEN);
-    if (w != OK) return w;
-    seen = seenOnce(seen, f);
-    if (seen == 0) return ERR_PROTO_DUPLICATE_FIELD;
-    if (f == 1) {
-      entryKey = fieldStart;
-      entryKeyLen = fieldLen;
-    } else {
-      entryValue = fieldStart;
-      entryValueLen = fieldLen;
-    }
-  }
+  // A map entry { key = 1; value = 2; }
+  const rc = readPair(start, end);
+  if (rc != OK) return rc;
+  entryKey = pairFirstStart;
+  entryKeyLen = pairFirstLen;
+  entryValue = pairSecondStart;
+  entryValueLen = pairSecondLen;
   return OK;
 }
 
