@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { readMemoryLayout } from "../test/support/wasm-layout.js";
+import { readMemoryLayout } from "../test/helpers/wasm-layout.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const build = (file: string) => `${root}build/${file}`;

@@ -3,5 +3,5 @@
 // import, so nothing else in the process is affected).
 import { tsImport } from "tsx/esm/api";
 
-const { main } = await tsImport("../tools/cli.ts", import.meta.url);
+const { main } = await tsImport("../tools/cli/index.ts", import.meta.url);
 process.exitCode = await main(process.argv.slice(2));

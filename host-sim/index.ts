@@ -76,3 +76,10 @@ export { SimDevice, AgentError, UPDATE_STATES, UPDATE_RESULTS, STATE, RESULT } f
 export type { BootInfo, UpdateOutcome, UpdateStatus, UpdateOptions, UpdatePhase, DeclaredImage, Slot } from "./device.js";
 export { statusInfo, statusName, STATUS_CODES } from "./status.js";
 export type { StatusInfo } from "./status.js";
+
+// The simulated device's lifecycle on a device file (the `sim` verbs and the host's `bundle verify`).
+export { bootReport, simInit, simBoot, simConfirm, simManifest, simUpdate, SimPowerCut, verifyBundle } from "./session.js";
+export type { BootReport, InitOptions, UpdateOptions as SimUpdateOptions, UpdateReport, VerifyOptions, VerifyReport } from "./session.js";
+export { APP_TARGET, DEFAULT_BOARD, loadBoard, validateBoard } from "./boards.js";
+export type { Board } from "./boards.js";
+export { encodeLayout } from "./layout.js";

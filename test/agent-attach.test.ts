@@ -3,7 +3,7 @@
 // test asserts the flash afterwards (bytes and operation counts), not only the return codes.
 import { describe, it, expect } from "vitest";
 import * as S from "../assembly/status.js";
-import { cast, image } from "./support/fixtures.js";
+import { cast, image } from "./helpers/fixtures.js";
 import { goodBundle } from "./helpers/agent-craft.js";
 import { newDevice, runningImageHash, sha256Hex, type TestDevice } from "./helpers/agent-device.js";
 import { STATE } from "../host-sim/device.js";

@@ -2,7 +2,7 @@
 // (write units 1..32, erased value 0x00): non-uniform sectors, any write unit, either erased
 // value, and nothing in the agent assumes 0xFF.
 import { describe, it, expect } from "vitest";
-import { cast, image, makeBundle } from "./support/fixtures.js";
+import { cast, image, makeBundle } from "./helpers/fixtures.js";
 import { newDevice, runningImageHash, sha256Hex } from "./helpers/agent-device.js";
 import { listBoards, loadBoard, boardVariant } from "../host-sim/boards.js";
 

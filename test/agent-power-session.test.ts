@@ -5,7 +5,7 @@
 // flip). Checked at the switch itself and at every cut point of an update, three ways.
 import { describe, it, expect } from "vitest";
 import * as S from "../assembly/status.js";
-import { cast, image, makeBundle } from "./support/fixtures.js";
+import { cast, image, makeBundle } from "./helpers/fixtures.js";
 import { newDevice, runningImageHash, sha256Hex, type TestDevice } from "./helpers/agent-device.js";
 import { STATE, RESULT, type BootInfo } from "../host-sim/device.js";
 import { PowerCutError, POWER_CUT_MODES } from "../host-sim/flash.js";

@@ -3,7 +3,7 @@
 // manifest and a trusted root that is old or new; and the update completes when run again.
 // (The full matrix over boards, write units and erased values is the reliability suite's.)
 import { describe, it, expect } from "vitest";
-import { cast, image, makeBundle } from "./support/fixtures.js";
+import { cast, image, makeBundle } from "./helpers/fixtures.js";
 import { newDevice, runningImageHash, sha256Hex, type TestDevice } from "./helpers/agent-device.js";
 import { PowerCutError, POWER_CUT_MODES, type PowerCutMode } from "../host-sim/flash.js";
 import type { BootInfo } from "../host-sim/device.js";

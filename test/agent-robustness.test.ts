@@ -4,7 +4,7 @@
 import { describe, it, expect } from "vitest";
 import * as S from "../assembly/status.js";
 import { IO_WINDOW_BYTES, LAYOUT_MAGIC } from "../assembly/limits.js";
-import { cast, image, makeRoot, keyFromLabel } from "./support/fixtures.js";
+import { cast, image, makeRoot, keyFromLabel } from "./helpers/fixtures.js";
 import { goodBundle, concat, field, varint } from "./helpers/agent-craft.js";
 import { newDevice, runningImageHash, sha256Hex, type TestDevice } from "./helpers/agent-device.js";
 import { encodeLayout } from "../host-sim/layout.js";

@@ -3,7 +3,7 @@
 // refuses. Every step asserts what the device would boot afterwards.
 import { describe, it, expect } from "vitest";
 import * as S from "../assembly/status.js";
-import { cast, image, makeBundle } from "./support/fixtures.js";
+import { cast, image, makeBundle } from "./helpers/fixtures.js";
 import { goodBundle } from "./helpers/agent-craft.js";
 import { newDevice, runningImageHash, sha256Hex, type TestDevice } from "./helpers/agent-device.js";
 import { STATE, RESULT } from "../host-sim/device.js";

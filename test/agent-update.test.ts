@@ -1,11 +1,11 @@
 // The main path through the real agent: provision a factory-fresh device, update it, reboot
 // into the new image on trial, confirm; and trial revert when the new image never confirms.
 import { describe, it, expect } from "vitest";
-import { cast, image, makeBundle } from "./support/fixtures.js";
+import { cast, image, makeBundle } from "./helpers/fixtures.js";
 import { newDevice, runningImageHash, sha256Hex } from "./helpers/agent-device.js";
 import { STATE, RESULT } from "../host-sim/device.js";
 import { loadBoard } from "../host-sim/boards.js";
-import { personalizeBundle } from "../tools/bundle.js";
+import { personalizeBundle } from "../tools/format/index.js";
 
 describe("agent update path", () => {
   const { devTargets, rootV1 } = cast();

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { describe, it, expect } from "vitest";
-import { cast, image, makeBundle } from "./support/fixtures.js";
+import { cast, image, makeBundle } from "./helpers/fixtures.js";
 import { loadBoard } from "../host-sim/boards.js";
 import { newDevice, runningImageHash, sha256Hex, type TestDevice } from "./helpers/agent-device.js";
 import { bundle, signed, targetsMetadata, sha256, type FileSpec } from "./helpers/agent-craft.js";
@@ -14,7 +14,7 @@ import { SimDevice } from "../host-sim/device.js";
 import { encodeLayout } from "../host-sim/layout.js";
 import { instantiateAgent } from "../host-sim/agent-module.js";
 import { statusName } from "../host-sim/status.js";
-import { personalizeBundle } from "../tools/bundle.js";
+import { personalizeBundle } from "../tools/format/index.js";
 import { IO_WINDOW_BYTES, MAX_USER_MANIFEST_BYTES } from "../assembly/limits.js";
 import * as S from "../assembly/status.js";
 

@@ -3,14 +3,14 @@
 // slot and its bytes), except that a bundle root which itself verified is kept.
 import { describe, it, expect } from "vitest";
 import * as S from "../assembly/status.js";
-import { cast, image, keyFromLabel, makeBundle, makeRoot } from "./support/fixtures.js";
+import { cast, image, keyFromLabel, makeBundle, makeRoot } from "./helpers/fixtures.js";
 import { newDevice, runningImageHash, sha256Hex, type TestDevice } from "./helpers/agent-device.js";
 import {
   bundle, concat, field, goodBundle, rootMetadata, sha256, signed, targetsMetadata, uintField, common,
 } from "./helpers/agent-craft.js";
 import { loadBoard } from "../host-sim/boards.js";
 import { RESULT, STATE, type BootInfo } from "../host-sim/device.js";
-import { personalizeBundle } from "../tools/bundle.js";
+import { personalizeBundle } from "../tools/format/index.js";
 
 const { devRoot, devTargets, prodRoot, prodTargets, rootV1, rootV2 } = cast();
 const v1 = image("factory app", 12_345);

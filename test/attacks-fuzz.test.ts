@@ -9,10 +9,10 @@ import fc from "fast-check";
 import { createHash } from "node:crypto";
 import { loadBoard } from "../host-sim/boards.js";
 import type { NorFlash } from "../host-sim/flash.js";
-import { cast, makeBundle } from "./support/fixtures.js";
-import { newImage, oldImage } from "./support/attacks.js";
-import { applyMutation, duplicateInTargets, mutationsArbitrary } from "./support/mutate.js";
-import { codeName, manufacture, powerOn, runningImage } from "./support/device.js";
+import { cast, makeBundle } from "./helpers/fixtures.js";
+import { newImage, oldImage } from "./helpers/attacks.js";
+import { applyMutation, duplicateInTargets, mutationsArbitrary } from "./helpers/mutate.js";
+import { codeName, manufacture, powerOn, runningImage } from "./helpers/device.js";
 import type { BootInfo } from "../host-sim/device.js";
 
 const RUNS = Number(process.env.AIRLOCK_FUZZ_RUNS ?? 1000);

@@ -4,7 +4,7 @@
 // that no other suite pinned.
 import { describe, it, expect } from "vitest";
 import * as S from "../assembly/status.js";
-import { cast, image } from "./support/fixtures.js";
+import { cast, image } from "./helpers/fixtures.js";
 import { newDevice, runningImageHash, sha256Hex } from "./helpers/agent-device.js";
 import { bundle, concat, field, goodBundle, sha256, signed, targetsMetadata, uintField } from "./helpers/agent-craft.js";
 import { boardVariant, loadBoard, targetSlots } from "../host-sim/boards.js";
@@ -14,7 +14,7 @@ import { NorFlash, POWER_CUT_MODES, PowerCutError, type PowerCutMode } from "../
 import type { FlashPort } from "../host-sim/flash-port.js";
 import { instantiateAgent } from "../host-sim/agent-module.js";
 import { encodeLayout } from "../host-sim/layout.js";
-import { toDeviceOrder } from "../tools/bundle.js";
+import { toDeviceOrder } from "../tools/format/index.js";
 
 const { devTargets, prodTargets, rootV1, rootV2 } = cast();
 const v1 = image("review factory app", 12_345);

@@ -4,10 +4,10 @@
 import { describe, expect, it } from "vitest";
 import { loadBoard } from "../host-sim/boards.js";
 import { statusInfo } from "../host-sim/status.js";
-import { cast, makeBundle } from "./support/fixtures.js";
-import { newImage, oldImage } from "./support/attacks.js";
-import { fieldSpans } from "./support/mutate.js";
-import { codeName, manufacture, powerOn, runningImage } from "./support/device.js";
+import { cast, makeBundle } from "./helpers/fixtures.js";
+import { newImage, oldImage } from "./helpers/attacks.js";
+import { fieldSpans } from "./helpers/mutate.js";
+import { codeName, manufacture, powerOn, runningImage } from "./helpers/device.js";
 
 const BUNDLE_TARGET_PAYLOADS = 4;
 const PAYLOAD_STRIDE = 97;

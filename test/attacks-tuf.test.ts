@@ -1,4 +1,4 @@
-// Issue 5, attacks: TUF's threat list mapped onto bundles (test/support/attacks.ts), run against
+// Issue 5, attacks: TUF's threat list mapped onto bundles (test/helpers/attacks.ts), run against
 // the real agent on every board in board/. Each must be refused with its named error code and
 // change nothing that matters: after a power-on the device runs the same slot with the same
 // bytes, manifest versions and trusted root (a rotated root only where that root verified on its
@@ -8,9 +8,9 @@ import { describe, expect, it } from "vitest";
 import { listBoards, loadBoard } from "../host-sim/boards.js";
 import type { NorFlash } from "../host-sim/flash.js";
 import { OK } from "../assembly/status.js";
-import { ATTACKS, oldImage, type DeviceSetup } from "./support/attacks.js";
-import { cast, image, makeBundle } from "./support/fixtures.js";
-import { codeName, manufacture, powerOn, runningImage } from "./support/device.js";
+import { ATTACKS, oldImage, type DeviceSetup } from "./helpers/attacks.js";
+import { cast, image, makeBundle } from "./helpers/fixtures.js";
+import { codeName, manufacture, powerOn, runningImage } from "./helpers/device.js";
 import type { Board } from "../host-sim/boards.js";
 
 const c = cast();

@@ -4,8 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_TARGET_NAME } from "../assembly/limits.js";
-import { encodeBundle, parseBundle, type BundleReport } from "../tools/bundle.js";
-import { encode, schema } from "../tools/proto.js";
+import { encodeBundle, parseBundle, type BundleReport, encode, schema } from "../tools/format/index.js";
 import { airlock, scratchDirs, type CliRun } from "./helpers/cli-run.js";
 
 const dirs = scratchDirs("cli-bundle");

@@ -4,7 +4,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RootReport } from "../tools/root.js";
+import type { RootReport } from "../tools/format/index.js";
 import { airlock, scratchDirs, type CliRun } from "./helpers/cli-run.js";
 
 const dirs = scratchDirs("cli-root");

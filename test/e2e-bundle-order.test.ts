@@ -8,12 +8,11 @@ import { fileURLToPath } from "node:url";
 import protobuf from "protobufjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as S from "../assembly/status.js";
-import { inDeviceOrder, inspectBundle, toDeviceOrder } from "../tools/bundle.js";
-import { InputError } from "../tools/errors.js";
+import { inDeviceOrder, inspectBundle, toDeviceOrder, InputError } from "../tools/format/index.js";
 import { airlock, scratchDirs } from "./helpers/cli-run.js";
 import { newDevice, runningImageHash, sha256Hex } from "./helpers/agent-device.js";
 import { ok, simBoot, simConfirm, simUpdate, World } from "./helpers/e2e-world.js";
-import { cast, image, keyFromLabel, makeBundle, makeRoot } from "./support/fixtures.js";
+import { cast, image, keyFromLabel, makeBundle, makeRoot } from "./helpers/fixtures.js";
 
 // A plain protobufjs encoder of proto/update_bundle.proto, independent of tools/proto.ts: what
 // Pigweed's own tooling produces. Its encoder writes the fields in field-number order.

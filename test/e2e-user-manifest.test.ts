@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { airlock, scratchDirs } from "./helpers/cli-run.js";
 import { ok, sha256, simBoot, simConfirm, simUpdate, World } from "./helpers/e2e-world.js";
-import { parseManifest } from "../tools/manifest.js";
+import { parseManifest } from "../tools/format/index.js";
 import { MAX_USER_MANIFEST_BYTES } from "../assembly/limits.js";
 
 const dirs = scratchDirs("e2e-user-manifest");

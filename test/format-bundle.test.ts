@@ -3,12 +3,7 @@ import { createHash } from "node:crypto";
 import protobuf from "protobufjs";
 import { afterAll, describe, expect, it } from "vitest";
 import { MAX_HARDWARE_ID, MAX_TARGET_NAME, MAX_TARGETS } from "../assembly/limits.js";
-import { createBundle, encodeBundle, inspectBundle, parseBundle, personalizeBundle, signBundle } from "../tools/bundle.js";
-import { InputError } from "../tools/errors.js";
-import { hex } from "../tools/keys.js";
-import { SPEC_VERSION } from "../tools/metadata.js";
-import { encode, schema, type TargetsMetadata } from "../tools/proto.js";
-import { createRoot, signRoot } from "../tools/root.js";
+import { createBundle, encodeBundle, inspectBundle, parseBundle, personalizeBundle, signBundle, InputError, hex, SPEC_VERSION, encode, schema, type TargetsMetadata, createRoot, signRoot } from "../tools/format/index.js";
 import { scratchDirs } from "./helpers/cli-run.js";
 import { makeKey } from "./helpers/key-files.js";
 

@@ -5,8 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ed from "@noble/ed25519";
 import { afterAll, describe, expect, it } from "vitest";
-import { InputError } from "../tools/errors.js";
-import { hex, keyIdOf, loadPublicKey, loadSigningKey, signBytes, verifyBytes } from "../tools/keys.js";
+import { InputError, hex, keyIdOf, loadPublicKey, loadSigningKey, signBytes, verifyBytes } from "../tools/format/index.js";
 import { scratchDirs } from "./helpers/cli-run.js";
 import vectors from "./vectors/ed25519-key-ids.json" with { type: "json" };
 

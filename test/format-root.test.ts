@@ -1,11 +1,7 @@
 // Root metadata as the library builds, signs, parses and describes it.
 import { afterAll, describe, expect, it } from "vitest";
 import { MAX_ROOT_KEYS, MAX_SIGNATURES } from "../assembly/limits.js";
-import { InputError } from "../tools/errors.js";
-import { hex } from "../tools/keys.js";
-import { SPEC_VERSION } from "../tools/metadata.js";
-import { decode, encode, schema, type RootMetadata, type SignedRootMetadata } from "../tools/proto.js";
-import { createRoot, encodeSignedRoot, inspectRoot, parseRoot, signRoot } from "../tools/root.js";
+import { InputError, hex, SPEC_VERSION, decode, encode, schema, type RootMetadata, type SignedRootMetadata, createRoot, encodeSignedRoot, inspectRoot, parseRoot, signRoot } from "../tools/format/index.js";
 import { scratchDirs } from "./helpers/cli-run.js";
 import { makeKey } from "./helpers/key-files.js";
 

@@ -3,9 +3,9 @@
 // or the new image, complete, never a mix (a confirm that never became durable may revert), and
 // the update then completes and stays confirmed.
 import { afterAll, describe, expect, it } from "vitest";
-import { boardMatrix, EXHAUSTIVE, sampleSize } from "./support/matrix.js";
-import { confirmScenario } from "./support/scenarios.js";
-import { summarize, sweep, type SweepReport } from "./support/sweep.js";
+import { boardMatrix, EXHAUSTIVE, sampleSize } from "./helpers/matrix.js";
+import { confirmScenario } from "./helpers/scenarios.js";
+import { summarize, sweep, type SweepReport } from "./helpers/sweep.js";
 
 const reports: SweepReport[] = [];
 const started = Date.now();

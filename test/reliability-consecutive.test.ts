@@ -2,11 +2,10 @@
 // that must boot a complete old or new image, and the host carrying on as an update client
 // does (sending the update again, or confirming the new image); in the end the new image runs.
 import { afterAll, describe, expect, it } from "vitest";
-import { boardMatrix, EXHAUSTIVE } from "./support/matrix.js";
-import { resumeStats, resumeUpdate, updateScenario } from "./support/scenarios.js";
-import { consecutiveCuts } from "./support/sweep.js";
-import { cast, makeBundle } from "./support/fixtures.js";
-import { NEW_APP } from "./support/scenarios.js";
+import { boardMatrix, EXHAUSTIVE } from "./helpers/matrix.js";
+import { resumeStats, resumeUpdate, updateScenario, NEW_APP } from "./helpers/scenarios.js";
+import { consecutiveCuts } from "./helpers/sweep.js";
+import { cast, makeBundle } from "./helpers/fixtures.js";
 
 const SEEDS = EXHAUSTIVE ? 12 : 2;
 let totalCuts = 0;

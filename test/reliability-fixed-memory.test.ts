@@ -9,9 +9,9 @@ import { loadBoard, validateBoard, type Board } from "../host-sim/boards.js";
 import { NorFlash } from "../host-sim/flash.js";
 import { instantiateAgent } from "../host-sim/agent-module.js";
 import { encodeLayout } from "../host-sim/layout.js";
-import { readMemoryLayout } from "./support/wasm-layout.js";
-import { cast, image, makeBundle } from "./support/fixtures.js";
-import { codeName, manufacture, powerOn, runningImage } from "./support/device.js";
+import { readMemoryLayout } from "./helpers/wasm-layout.js";
+import { cast, image, makeBundle } from "./helpers/fixtures.js";
+import { codeName, manufacture, powerOn, runningImage } from "./helpers/device.js";
 import { OK } from "../assembly/status.js";
 
 const PAGE = 65536;

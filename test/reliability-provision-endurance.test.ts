@@ -6,10 +6,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { listBoards, loadBoard, boardVariant, type Board } from "../host-sim/boards.js";
 import { NorFlash, PowerCutError, POWER_CUT_MODES } from "../host-sim/flash.js";
 import { SimDevice, AgentError } from "../host-sim/device.js";
-import { cast, image, makeBundle, sha256Hex } from "./support/fixtures.js";
-import { codeName, powerOn, runningImage } from "./support/device.js";
-import { EXHAUSTIVE } from "./support/matrix.js";
-import { cutSeed } from "./support/sweep.js";
+import { cast, image, makeBundle, sha256Hex } from "./helpers/fixtures.js";
+import { codeName, powerOn, runningImage } from "./helpers/device.js";
+import { EXHAUSTIVE } from "./helpers/matrix.js";
+import { cutSeed } from "./helpers/sweep.js";
 
 const c = cast();
 const FACTORY_APP = image("factory firmware", 21_000);

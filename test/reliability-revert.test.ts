@@ -2,9 +2,9 @@
 // confirmed: whatever operation of the reverting boot the cut hits, the device must end on the
 // old image, never the unconfirmed one, never nothing.
 import { afterAll, describe, expect, it } from "vitest";
-import { boardMatrix, EXHAUSTIVE, sampleSize } from "./support/matrix.js";
-import { revertScenario } from "./support/scenarios.js";
-import { summarize, sweep, type SweepReport } from "./support/sweep.js";
+import { boardMatrix, EXHAUSTIVE, sampleSize } from "./helpers/matrix.js";
+import { revertScenario } from "./helpers/scenarios.js";
+import { summarize, sweep, type SweepReport } from "./helpers/sweep.js";
 
 const reports: SweepReport[] = [];
 const started = Date.now();

@@ -3,9 +3,9 @@
 // bundle and the other root's does not), the new image never runs under the old root, and the
 // rotation then completes.
 import { afterAll, describe, expect, it } from "vitest";
-import { boardMatrix, EXHAUSTIVE, sampleSize } from "./support/matrix.js";
-import { rotationScenario } from "./support/scenarios.js";
-import { summarize, sweep, type SweepReport } from "./support/sweep.js";
+import { boardMatrix, EXHAUSTIVE, sampleSize } from "./helpers/matrix.js";
+import { rotationScenario } from "./helpers/scenarios.js";
+import { summarize, sweep, type SweepReport } from "./helpers/sweep.js";
 
 const reports: SweepReport[] = [];
 const started = Date.now();

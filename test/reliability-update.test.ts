@@ -4,9 +4,9 @@
 // boot the old or the new image byte for byte, with the matching manifest and root, and then
 // finish the update.
 import { afterAll, describe, expect, it } from "vitest";
-import { boardMatrix, EXHAUSTIVE, sampleSize } from "./support/matrix.js";
-import { updateScenario } from "./support/scenarios.js";
-import { summarize, sweep, type SweepReport } from "./support/sweep.js";
+import { boardMatrix, EXHAUSTIVE, sampleSize } from "./helpers/matrix.js";
+import { updateScenario } from "./helpers/scenarios.js";
+import { summarize, sweep, type SweepReport } from "./helpers/sweep.js";
 
 const reports: SweepReport[] = [];
 const started = Date.now();

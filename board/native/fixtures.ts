@@ -4,10 +4,8 @@
 // Deterministic (fixed key seeds, fixed image bytes), so firmware and simulator see the same
 // bytes in every build and the figures they print can be compared.
 import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
-import { keyIdOf, type SigningKey } from "../../tools/keys.js";
-import { createRoot, signRoot } from "../../tools/root.js";
-import { createBundle, encodeBundle, parseBundle, signBundle } from "../../tools/bundle.js";
-import { APP_TARGET } from "../../host-sim/boards.js";
+import { keyIdOf, type SigningKey, createRoot, signRoot, createBundle, encodeBundle, parseBundle, signBundle } from "../../tools/format/index.js";
+import { APP_TARGET } from "../../host-sim/index.js";
 
 export interface DemoFixtures {
   /** Signed root metadata provisioned at the factory. */

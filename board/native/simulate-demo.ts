@@ -4,7 +4,7 @@
 // calls in the same order as these methods, so everything but its "step" lines (which only it
 // sees) must be equal: boot records, image hashes, status records, outcomes, flash op counts.
 import { createHash } from "node:crypto";
-import { APP_TARGET, loadBoard } from "../../host-sim/boards.js";
+import { APP_TARGET, loadBoard } from "../../host-sim/index.js";
 import { NorFlash } from "../../host-sim/flash.js";
 import { SimDevice, type BootInfo, type UpdateOutcome, type UpdateStatus } from "../../host-sim/device.js";
 import { QEMU_MACHINES } from "./machines.js";

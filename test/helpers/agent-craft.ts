@@ -2,7 +2,7 @@
 // tooling would refuse to build (duplicate fields, wrong roles, mismatched lengths, bad key IDs),
 // signed for real so only the rule under test can reject them. Field numbers are Pigweed's.
 import { createHash } from "node:crypto";
-import { signBytes, type SigningKey } from "../../tools/keys.js";
+import { signBytes, type SigningKey } from "../../tools/format/index.js";
 
 export function varint(value: number | bigint): Uint8Array {
   let v = BigInt(value);

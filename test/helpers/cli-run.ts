@@ -4,8 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { captureIo } from "../../tools/cli-io.js";
-import { main } from "../../tools/cli.js";
+import { captureIo, main } from "../../tools/cli/index.js";
 
 export interface CliRun {
   code: number;

@@ -4,10 +4,8 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { encodeBundle, parseBundle } from "../../tools/bundle.js";
-import { encode, schema, type TargetsMetadata } from "../../tools/proto.js";
-import { encodeSignedRoot, parseRoot } from "../../tools/root.js";
-import type { BootReport } from "../../tools/sim.js";
+import { encodeBundle, parseBundle, encode, schema, type TargetsMetadata, encodeSignedRoot, parseRoot } from "../../tools/format/index.js";
+import type { BootReport } from "../../host-sim/index.js";
 import { airlock, type CliRun } from "./cli-run.js";
 
 export const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");

@@ -1,7 +1,7 @@
 // Key pairs on disk for tests, made with airlock's own key generator.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateKeyPair, loadPublicKey, loadSigningKey, type PublicKey, type SigningKey } from "../../tools/keys.js";
+import { generateKeyPair, loadPublicKey, loadSigningKey, type PublicKey, type SigningKey } from "../../tools/format/index.js";
 
 export interface KeyFiles {
   /** PKCS#8 PEM private key path. */

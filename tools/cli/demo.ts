@@ -6,8 +6,8 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { captureIo, processIo } from "./cli-io.js";
-import { main } from "./cli.js";
+import { captureIo, processIo } from "./io.js";
+import { main } from "./main.js";
 
 // Relative paths, so every command line printed is one the user can paste.
 const OUT = "demo-out";

@@ -1,9 +1,7 @@
 // airlock root create|sign|inspect: the root metadata a device trusts.
 import type { Command } from "commander";
-import type { CliIo } from "../cli-io.js";
-import { readInput, writeAtomic } from "../files.js";
-import { hex, loadPublicKey, loadSigningKey } from "../keys.js";
-import { createRoot, inspectRoot, signRoot } from "../root.js";
+import type { CliIo } from "../io.js";
+import { readInput, writeAtomic, hex, loadPublicKey, loadSigningKey, createRoot, inspectRoot, signRoot } from "../../format/index.js";
 import { formatRoot } from "./format.js";
 import { integer } from "./options.js";
 

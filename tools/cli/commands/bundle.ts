@@ -1,10 +1,7 @@
 // airlock bundle create|sign|inspect|personalize|reorder: update bundles.
 import type { Command } from "commander";
-import { createBundle, inspectBundle, parseBundle, personalizeBundle, signBundle, targetsKeyIdsOf, toDeviceOrder } from "../bundle.js";
-import type { CliIo } from "../cli-io.js";
-import { readInput, writeAtomic } from "../files.js";
-import { hex, loadSigningKey } from "../keys.js";
-import { parseTargetArgument } from "../targets.js";
+import { createBundle, inspectBundle, parseBundle, personalizeBundle, signBundle, targetsKeyIdsOf, toDeviceOrder, readInput, writeAtomic, hex, loadSigningKey, parseTargetArgument } from "../../format/index.js";
+import type { CliIo } from "../io.js";
 import { formatBundle } from "./format.js";
 import { integer } from "./options.js";
 

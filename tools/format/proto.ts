@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import protobuf from "protobufjs";
 import { InputError } from "./errors.js";
 
-const PROTO_DIR = fileURLToPath(new URL("../proto/", import.meta.url));
+const PROTO_DIR = fileURLToPath(new URL("../../proto/", import.meta.url));
 const PACKAGE = "pw.software_update";
 
 // ---- decoded message shapes (protobufjs objects with camelCase field names) ----

@@ -1,17 +1,14 @@
 // airlock sim init|update|boot|confirm: a simulated device in one file, driven like real hardware.
 import type { Command } from "commander";
-import { forDevice, reorderNote } from "../bundle.js";
-import type { CliIo } from "../cli-io.js";
-import { RejectedError } from "../errors.js";
-import { readInput, writeAtomic } from "../files.js";
+import { forDevice, reorderNote, RejectedError, readInput, writeAtomic, parseTargetArgument } from "../../format/index.js";
+import type { CliIo } from "../io.js";
 import { progressFor } from "../progress.js";
-import type { BootReport, UpdateReport } from "../sim.js";
-import { parseTargetArgument } from "../targets.js";
+import type { BootReport, UpdateReport } from "../../../host-sim/index.js";
 import { integer } from "./options.js";
 
 // The simulator (agent loader, flash model) loads only when a sim verb runs: the other verbs
 // start faster without it.
-const simulator = () => import("../sim.js");
+const simulator = () => import("../../../host-sim/index.js");
 
 export function registerSim(program: Command, io: CliIo): void {
   const sim = program.command("sim").description("simulated devices: the real agent over emulated flash, kept in one file");

@@ -13,19 +13,13 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ERR_UPDATE_STATE, OK } from "../assembly/status.js";
-import { AGENT_WASM_URL } from "../host-sim/agent-module.js";
-import { DEFAULT_BOARD, loadBoard, type Board } from "../host-sim/boards.js";
-import { DeviceFileError, loadDevice, saveDevice } from "../host-sim/device-file.js";
-import { AgentError, SimDevice, type BootInfo, type UpdateOutcome, type UpdatePhase } from "../host-sim/device.js";
-import { NorFlash, PowerCutError } from "../host-sim/flash.js";
-import { statusInfo } from "../host-sim/status.js";
-import { parseBundle, sha256Of } from "./bundle.js";
-import { InputError, PowerCutInterrupt, RejectedError } from "./errors.js";
-import { hex } from "./keys.js";
-import { manifestFromInstalled, parseManifest } from "./manifest.js";
-import { schema } from "./proto.js";
-import { parseRoot } from "./root.js";
-import { USER_MANIFEST_TARGET } from "./targets.js";
+import { AGENT_WASM_URL } from "./agent-module.js";
+import { DEFAULT_BOARD, loadBoard, type Board } from "./boards.js";
+import { DeviceFileError, loadDevice, saveDevice } from "./device-file.js";
+import { AgentError, SimDevice, type BootInfo, type UpdateOutcome, type UpdatePhase } from "./device.js";
+import { NorFlash, PowerCutError } from "./flash.js";
+import { statusInfo } from "./status.js";
+import { parseBundle, sha256Of, InputError, PowerCutInterrupt, RejectedError, hex, manifestFromInstalled, parseManifest, schema, parseRoot, USER_MANIFEST_TARGET } from "../tools/format/index.js";
 
 /** Host counter in the device file: 1 while the device is powered on (an image is running). */
 const RUNNING = "running";

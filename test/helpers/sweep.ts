@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { NorFlash, PowerCutError, POWER_CUT_MODES, type PowerCutMode } from "../../host-sim/flash.js";
 import type { Board } from "../../host-sim/boards.js";
-import type { BootReport } from "../../tools/sim.js";
+import type { BootReport } from "../../host-sim/index.js";
 
 /** What a power-on tells about the device: the shape of `airlock sim boot --json`. */
 export type { BootReport };

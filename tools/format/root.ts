@@ -1,6 +1,6 @@
 // Root metadata: which keys may sign the root and the targets roles, and how many signatures each
 // needs. Library functions used by the CLI, the tests and the other tools.
-import { MAX_ROOT_KEYS, MAX_ROOT_METADATA_BYTES } from "../assembly/limits.js";
+import { MAX_ROOT_KEYS, MAX_ROOT_METADATA_BYTES } from "../../assembly/limits.js";
 import { InputError } from "./errors.js";
 import { hex, keyIdOf, type PublicKey, type SigningKey } from "./keys.js";
 import {

@@ -1,6 +1,6 @@
 // Rules shared by root and targets metadata: the spec version and roles airlock writes, versions
 // that start at 1, and signatures appended to and checked over the exact signed bytes.
-import { MAX_SIGNATURES } from "../assembly/limits.js";
+import { MAX_SIGNATURES } from "../../assembly/limits.js";
 import { InputError } from "./errors.js";
 import { hex, signBytes, verifyBytes, type SigningKey } from "./keys.js";
 import type { Signature } from "./proto.js";

@@ -2,9 +2,7 @@
 // suites, built with the real host tooling (tools/root.ts, tools/bundle.ts): a failing case
 // replays exactly from its seed.
 import { createCipheriv, createHash, createPrivateKey, createPublicKey } from "node:crypto";
-import { keyIdOf, type SigningKey } from "../../tools/keys.js";
-import { createRoot, signRoot } from "../../tools/root.js";
-import { createBundle, signBundle } from "../../tools/bundle.js";
+import { keyIdOf, type SigningKey, createRoot, signRoot, createBundle, signBundle } from "../../tools/format/index.js";
 
 // PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410): SEQUENCE { version 0, AlgorithmIdentifier
 // id-Ed25519, OCTET STRING { OCTET STRING seed } }.

@@ -3,14 +3,14 @@
 // 2 usage or input error, 3 simulated power cut). `main` never exits the process, so tests and
 // scripts can call it in-process.
 import { Command, CommanderError } from "commander";
-import { processIo, type CliIo } from "./cli-io.js";
+import { processIo, type CliIo } from "./io.js";
 import { registerBundle } from "./commands/bundle.js";
 import { registerKeygen } from "./commands/keygen.js";
 import { registerManifest } from "./commands/manifest.js";
 import { registerRoot } from "./commands/root.js";
 import { registerSim } from "./commands/sim.js";
 import { registerVerify } from "./commands/verify.js";
-import { AirlockError } from "./errors.js";
+import { AirlockError } from "../format/index.js";
 
 export type ExitCode = 0 | 1 | 2 | 3;
 

@@ -1,7 +1,7 @@
 // Progress of a simulated update (transfer, verify, apply) as bars on a terminal, drawn with
 // cli-progress; nothing at all when stderr is not a terminal, so scripts and CI logs stay clean.
 import cliProgress from "cli-progress";
-import type { CliIo } from "./cli-io.js";
+import type { CliIo } from "./io.js";
 
 export type UpdatePhase = "transfer" | "verify" | "apply";
 

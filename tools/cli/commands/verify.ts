@@ -1,9 +1,7 @@
 // airlock bundle verify: the device's own agent.wasm judges the bundle, on a throw-away device.
 import type { Command } from "commander";
-import { forDevice, reorderNote } from "../bundle.js";
-import type { CliIo } from "../cli-io.js";
-import { RejectedError } from "../errors.js";
-import { readInput } from "../files.js";
+import { forDevice, reorderNote, RejectedError, readInput } from "../../format/index.js";
+import type { CliIo } from "../io.js";
 
 export function registerVerify(bundle: Command, io: CliIo): void {
   bundle
@@ -17,7 +15,7 @@ export function registerVerify(bundle: Command, io: CliIo): void {
     .action(async (path: string, options: { trustedRoot: string; manifest?: string; board: string; json?: boolean }) => {
       const { bytes: bundle, reordered } = forDevice(readInput(path, "bundle"));
       if (reordered) io.err(reorderNote(path));
-      const { verifyBundle } = await import("../sim.js"); // the simulator loads only when needed
+      const { verifyBundle } = await import("../../../host-sim/index.js"); // the simulator loads only when needed
       const report = await verifyBundle({
         trustedRoot: readInput(options.trustedRoot, "trusted root"),
         manifest: options.manifest === undefined ? undefined : readInput(options.manifest, "manifest"),

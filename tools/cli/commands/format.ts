@@ -1,7 +1,5 @@
 // Human-readable summaries of root metadata and bundles (the --json output is the report itself).
-import type { BundleReport } from "../bundle.js";
-import type { SignatureCheck } from "../metadata.js";
-import type { RootReport } from "../root.js";
+import type { BundleReport, SignatureCheck, RootReport } from "../../format/index.js";
 
 const SIGNATURE_STATUS: Record<SignatureCheck["status"], string> = {
   valid: "valid",

@@ -5,10 +5,7 @@
 // tooling where the attack is expressible with it, and with protobufjs's wire Writer where the
 // attack is a malformed encoding the tooling refuses to produce.
 import protobuf from "protobufjs";
-import { encode, schema, type TargetsMetadata, type SignedRootMetadata, type Signature } from "../../tools/proto.js";
-import { encodeBundle, TARGETS_METADATA_NAME } from "../../tools/bundle.js";
-import { signBytes, type SigningKey } from "../../tools/keys.js";
-import { SPEC_VERSION, ROLE_ROOT, ROLE_TARGETS } from "../../tools/metadata.js";
+import { encode, schema, type TargetsMetadata, type SignedRootMetadata, type Signature, encodeBundle, TARGETS_METADATA_NAME, signBytes, type SigningKey, SPEC_VERSION, ROLE_ROOT, ROLE_TARGETS } from "../../tools/format/index.js";
 import * as status from "../../assembly/status.js";
 import { cast, image, keyFromLabel, makeBundle, makeRoot } from "./fixtures.js";
 import { createHash } from "node:crypto";

@@ -1,5 +1,5 @@
 // Target names and the hardware ID: the bounds the device shares with the host tools.
-import { MAX_HARDWARE_ID, MAX_TARGET_NAME, MAX_TARGETS } from "../assembly/limits.js";
+import { MAX_HARDWARE_ID, MAX_TARGET_NAME, MAX_TARGETS } from "../../assembly/limits.js";
 import { InputError } from "./errors.js";
 
 /**

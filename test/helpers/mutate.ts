@@ -4,8 +4,7 @@
 // shrinks and replays failures exactly.
 import fc from "fast-check";
 import protobuf from "protobufjs";
-import { encodeBundle, parseBundle } from "../../tools/bundle.js";
-import { signBytes, type SigningKey } from "../../tools/keys.js";
+import { encodeBundle, parseBundle, signBytes, type SigningKey } from "../../tools/format/index.js";
 
 /** [start, end) of each top-level field of a protobuf message, in order. */
 export function fieldSpans(bytes: Uint8Array): Array<[number, number]> {

@@ -1,8 +1,7 @@
 // airlock manifest create|inspect: the device manifest (what a device has installed).
 import type { Command } from "commander";
-import type { CliIo } from "../cli-io.js";
-import { readInput, writeAtomic } from "../files.js";
-import { inspectManifest, manifestFromBundle } from "../manifest.js";
+import type { CliIo } from "../io.js";
+import { readInput, writeAtomic, inspectManifest, manifestFromBundle } from "../../format/index.js";
 
 export function registerManifest(program: Command, io: CliIo): void {
   const manifest = program.command("manifest").description("device manifests: what a device has installed");

@@ -3,7 +3,7 @@
 // the tests and the other tools.
 import { createHash } from "node:crypto";
 import protobuf from "protobufjs";
-import { MAX_TARGETS_METADATA_BYTES, MAX_USER_MANIFEST_BYTES } from "../assembly/limits.js";
+import { MAX_TARGETS_METADATA_BYTES, MAX_USER_MANIFEST_BYTES } from "../../assembly/limits.js";
 import { InputError } from "./errors.js";
 import { hex, type SigningKey } from "./keys.js";
 import {

@@ -1,10 +1,8 @@
 // airlock keygen PATH: a new Ed25519 key pair as PATH (PKCS#8 PEM) and PATH.pub (SPKI PEM).
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import type { CliIo } from "../cli-io.js";
-import { InputError } from "../errors.js";
-import { writeAtomic } from "../files.js";
-import { generateKeyPair, hex, loadPublicKey } from "../keys.js";
+import type { CliIo } from "../io.js";
+import { InputError, writeAtomic, generateKeyPair, hex, loadPublicKey } from "../../format/index.js";
 
 export function registerKeygen(program: Command, io: CliIo): void {
   program
