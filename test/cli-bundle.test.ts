@@ -66,6 +66,26 @@ describe("airlock bundle create, sign, inspect", () => {
     expect(parseBundle(readFileSync(at("plain.bin"))).targetsSigned.signatures).toEqual([]);
   });
 
+  it("with --root, exits 1 when the check fails and says why, after printing the report", async () => {
+    await ok("bundle", "create", "-o", at("stranger-signed.bin"), "--targets-version", "3", `app=${at("app-v2.bin")}`);
+    await ok("bundle", "sign", "--key", at("stranger"), at("stranger-signed.bin"));
+    const run = await airlock("bundle", "inspect", "--json", at("stranger-signed.bin"), "--root", at("root.bin"));
+    expectFailure(run, 1, /does not pass the check against .*root\.bin: targets threshold not met \(0 valid of 1 needed\)/);
+    expect((JSON.parse(run.stdout) as BundleReport).targets.thresholdMet).toBe(false);
+    // Without --root it is a description, not a check: exit 0.
+    await ok("bundle", "inspect", at("stranger-signed.bin"));
+  });
+
+  it("refuses an empty file as a bundle, a root or a target image with exit 2 and one line naming it", async () => {
+    writeFileSync(at("empty"), "");
+    await ok("bundle", "create", "-o", at("e.bin"), "--targets-version", "2", `app=${at("app-v2.bin")}`);
+    expectFailure(await airlock("bundle", "inspect", at("empty")), 2, /empty is an empty file \(0 bytes\), not a usable bundle/);
+    expectFailure(await airlock("bundle", "verify", "--trusted-root", at("root.bin"), at("empty")), 2, /not a usable bundle/);
+    expectFailure(await airlock("bundle", "inspect", at("e.bin"), "--root", at("empty")), 2, /not a usable root metadata/);
+    expectFailure(await airlock("bundle", "create", "-o", at("never.bin"), "--targets-version", "2", `app=${at("empty")}`), 2, /not a usable target "app"/);
+    expect(existsSync(at("never.bin"))).toBe(false);
+  });
+
   it("flags the signature INVALID when content is changed after signing", async () => {
     await ok("bundle", "create", "-o", at("t.bin"), "--targets-version", "2", "--root", at("root.bin"), `app=${at("app-v2.bin")}`);
     await ok("bundle", "sign", "--key", at("targets"), at("t.bin"));

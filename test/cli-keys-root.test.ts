@@ -128,6 +128,26 @@ describe("airlock root sign", () => {
     expect(report.rootThresholdMet).toBe(true);
   });
 
+  it("inspect --trusted-root exits 1 with the reasons when a device would refuse the rotation, 0 when it would rotate", async () => {
+    const create = (version: string, key: string, out: string) =>
+      airlock("root", "create", "--root-key", at(`${key}.pub`), "--targets-key", at("targets.pub"), "--version", version, "-o", at(out));
+    expect((await create("1", "dev", "r1.bin")).code).toBe(0);
+    expect((await airlock("root", "sign", "--key", at("dev"), at("r1.bin"))).code).toBe(0);
+    expect((await create("2", "prod", "r2.bin")).code).toBe(0);
+    expect((await airlock("root", "sign", "--key", at("prod"), at("r2.bin"))).code).toBe(0);
+    const refused = await airlock("root", "inspect", at("r2.bin"), "--trusted-root", at("r1.bin"));
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).not.toBe("");
+    expect(refused.stderr).toMatch(/r2\.bin is not a rotation a device trusting .*r1\.bin accepts: 0 of the 1 signature\(s\) the trusted root's keys must make\n$/);
+    const stale = await airlock("root", "inspect", at("r1.bin"), "--trusted-root", at("r2.bin"));
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/version 1 is neither newer than the trusted root's 2 nor the same bytes/);
+    expect((await airlock("root", "sign", "--key", at("dev"), at("r2.bin"))).code).toBe(0);
+    const rotates = await airlock("root", "inspect", at("r2.bin"), "--trusted-root", at("r1.bin"));
+    expect(rotates.stderr).toBe("");
+    expect(rotates.code).toBe(0);
+  });
+
   it("refuses a second signature by the same key and leaves the file unchanged", async () => {
     await airlock("root", "sign", "--key", at("dev"), at("s.bin"), "-o", at("twice.bin"));
     const once = readFileSync(at("twice.bin"));

@@ -43,12 +43,15 @@ describe("airlock bundle verify", () => {
 
   it("agrees with inspect's rotation check: accepted by both, or refused by both", async () => {
     for (const [root, accepted] of [["prod-root.bin", true], ["prod-root-old-only.bin", false], ["prod-root-new-only.bin", false], ["prod-root-bad-new-sig.bin", false]] as const) {
-      const inspect = await ok("root", "inspect", w.at(root), "--trusted-root", w.at("dev-root.bin"), "--json");
+      const inspect = await airlock("root", "inspect", w.at(root), "--trusted-root", w.at("dev-root.bin"), "--json");
       expect((JSON.parse(inspect.stdout) as { rotation: { accepted: boolean } }).rotation.accepted, root).toBe(accepted);
+      expect(inspect.code, root).toBe(accepted ? 0 : 1);
       const bundle = await w.bundle(`agree-${root}.bundle`, { version: 1, images: { app: "v2.bin" }, root, signers: ["prod-targets"] });
       expect((await verify(bundle)).json.verified, root).toBe(accepted);
     }
-    const human = await ok("root", "inspect", w.at("prod-root-old-only.bin"), "--trusted-root", w.at("dev-root.bin"));
+    const human = await airlock("root", "inspect", w.at("prod-root-old-only.bin"), "--trusted-root", w.at("dev-root.bin"));
+    expect(human.code).toBe(1);
+    expect(human.stderr).toMatch(/is not a rotation a device trusting .*dev-root\.bin accepts: .*its own root keys must make/);
     expect(human.stdout).toMatch(/rotation from trusted root v1: REFUSED \(trusted root keys: 1 valid of 1 needed; version accepted\)/);
   });
 

@@ -6,12 +6,18 @@ import { basename, dirname, join } from "node:path";
 import { InputError } from "./errors.js";
 
 /** Reads a whole input file; `what` names its role in the error ("root metadata", "key"). */
-export function readInput(path: string, what: string): Uint8Array {
+export function readInput(path: string, what: string, options: { emptyAllowed?: boolean } = {}): Uint8Array {
+  let bytes: Uint8Array;
   try {
-    return new Uint8Array(readFileSync(path));
+    bytes = new Uint8Array(readFileSync(path));
   } catch (err) {
     throw new InputError(`cannot read ${what} file ${path}: ${describeFsError(err)}`);
   }
+  // An empty file is nearly always a failed download or a wrong path; say so instead of letting a
+  // parser (or the device) report a missing field. Only a manifest may be empty: a Manifest
+  // message whose fields are all default encodes to no bytes.
+  if (bytes.length === 0 && !options.emptyAllowed) throw new InputError(`${path} is an empty file (0 bytes), not a usable ${what}`);
+  return bytes;
 }
 
 /**

@@ -1,7 +1,8 @@
 // airlock bundle create|sign|inspect|personalize|reorder: update bundles.
 import type { Command } from "commander";
-import { createBundle, inspectBundle, parseBundle, personalizeBundle, signBundle, targetsKeyIdsOf, toDeviceOrder, readInput, writeAtomic, hex, loadSigningKey, parseTargetArgument } from "../../format/index.js";
+import { createBundle, inspectBundle, parseBundle, personalizeBundle, signBundle, targetsKeyIdsOf, toDeviceOrder, readInput, writeAtomic, hex, loadSigningKey, parseTargetArgument, RejectedError } from "../../format/index.js";
 import type { CliIo } from "../io.js";
+import { bundleTrustFailures } from "./checks.js";
 import { formatBundle } from "./format.js";
 import { integer } from "./options.js";
 
@@ -65,6 +66,11 @@ export function registerBundle(program: Command, io: CliIo): Command {
         trustedRoot: options.root === undefined ? undefined : readInput(options.root, "root metadata"),
       });
       io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatBundle(report));
+      // With --root this is a check, and a script needs its answer in the exit code.
+      if (options.root !== undefined) {
+        const failures = bundleTrustFailures(report);
+        if (failures.length) throw new RejectedError(`${path} does not pass the check against ${options.root}: ${failures.join("; ")}`);
+      }
     });
 
   bundle
@@ -93,3 +99,4 @@ export function registerBundle(program: Command, io: CliIo): Command {
 
   return bundle;
 }
+

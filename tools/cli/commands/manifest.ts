@@ -22,7 +22,7 @@ export function registerManifest(program: Command, io: CliIo): void {
     .argument("<manifest>", "manifest file")
     .option("--json", "print one JSON object")
     .action((path: string, options: { json?: boolean }) => {
-      const report = inspectManifest(readInput(path, "manifest"), path);
+      const report = inspectManifest(readInput(path, "manifest", { emptyAllowed: true }), path);
       if (options.json) {
         io.out(`${JSON.stringify(report, null, 2)}\n`);
         return;

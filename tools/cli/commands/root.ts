@@ -1,7 +1,8 @@
 // airlock root create|sign|inspect: the root metadata a device trusts.
 import type { Command } from "commander";
 import type { CliIo } from "../io.js";
-import { readInput, writeAtomic, hex, loadPublicKey, loadSigningKey, createRoot, inspectRoot, signRoot } from "../../format/index.js";
+import { readInput, writeAtomic, hex, loadPublicKey, loadSigningKey, createRoot, inspectRoot, signRoot, RejectedError } from "../../format/index.js";
+import { rootTrustFailures } from "./checks.js";
 import { formatRoot } from "./format.js";
 import { integer } from "./options.js";
 
@@ -53,5 +54,10 @@ export function registerRoot(program: Command, io: CliIo): void {
       const trusted = options.trustedRoot === undefined ? undefined : readInput(options.trustedRoot, "trusted root");
       const report = inspectRoot(readInput(path, "root metadata"), path, trusted);
       io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatRoot(report));
+      // With --trusted-root this is a check, and a script needs its answer in the exit code.
+      if (options.trustedRoot !== undefined) {
+        const failures = rootTrustFailures(report);
+        if (failures.length) throw new RejectedError(`${path} is not a rotation a device trusting ${options.trustedRoot} accepts: ${failures.join("; ")}`);
+      }
     });
 }

@@ -18,7 +18,7 @@ export function registerVerify(bundle: Command, io: CliIo): void {
       const { verifyBundle } = await import("../../../host-sim/index.js"); // the simulator loads only when needed
       const report = await verifyBundle({
         trustedRoot: readInput(options.trustedRoot, "trusted root"),
-        manifest: options.manifest === undefined ? undefined : readInput(options.manifest, "manifest"),
+        manifest: options.manifest === undefined ? undefined : readInput(options.manifest, "manifest", { emptyAllowed: true }),
         bundle,
         board: options.board,
       });
