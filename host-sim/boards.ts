@@ -63,6 +63,9 @@ export function listBoards(dir: string = BOARD_DIR): string[] {
 
 /** Reads and validates board/<name>.json. */
 export function loadBoard(name: string = DEFAULT_BOARD, dir: string = BOARD_DIR): Board {
+  // A name ending in .json is a path to the team's own board file (`--board ./my-board.json`);
+  // the device file stores the whole board, so later commands need no path.
+  if (name.endsWith(".json")) return loadBoardFile(name, dir);
   const path = join(dir, `${name}.json`);
   if (!NAME_PATTERN.test(name) || !existsSync(path)) {
     throw new Error(
@@ -84,6 +87,25 @@ export function loadBoard(name: string = DEFAULT_BOARD, dir: string = BOARD_DIR)
     );
   }
   return board;
+}
+
+function loadBoardFile(path: string, dir: string): Board {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new Error(
+      `board file ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); ` +
+        `give a board JSON file or one of the board names ${listBoards(dir).join(", ")}`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`board file ${path} is not valid JSON (${(e as Error).message})`);
+  }
+  return validateBoard(parsed, `board file ${path}`);
 }
 
 /**

@@ -62,6 +62,18 @@ describe("boards", () => {
     expect(() => loadBoard("../etc/passwd")).toThrow(/unknown board/);
   });
 
+  it("loads a board from a path ending in .json, and names the file when it cannot", () => {
+    const dir = mkdtempSync(join(tmpdir(), "airlock-boards-"));
+    const own = join(dir, "my-board.json");
+    writeFileSync(own, JSON.stringify(boardWith(() => {})));
+    expect(loadBoard(own)).toEqual(loadBoard("nrf52840"));
+    expect(() => loadBoard(join(dir, "absent.json"))).toThrow(/board file .*absent\.json: cannot read it \(ENOENT\); give a board JSON file or one of the board names .*nrf52840/);
+    writeFileSync(join(dir, "broken.json"), "{ not json");
+    expect(() => loadBoard(join(dir, "broken.json"))).toThrow(/board file .*broken\.json is not valid JSON/);
+    writeFileSync(join(dir, "odd.json"), JSON.stringify(boardWith((b) => void (b.flash = "x" as never))));
+    expect(() => loadBoard(join(dir, "odd.json"))).toThrow(/board file .*odd\.json/);
+  });
+
   it("refuses a board file whose name field disagrees with its file name", () => {
     const dir = mkdtempSync(join(tmpdir(), "airlock-boards-"));
     writeFileSync(join(dir, "mine.json"), JSON.stringify(boardWith(() => {})));
