@@ -73,13 +73,7 @@ export function loadBoard(name: string = DEFAULT_BOARD, dir: string = BOARD_DIR)
         `(files in ${dir}); pick one of them or add ${name}.json there`,
     );
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new Error(`board "${name}": ${path} is not valid JSON (${(e as Error).message})`);
-  }
-  const board = validateBoard(parsed, `board "${name}" (${path})`);
+  const board = boardFromJson(readFileSync(path, "utf8"), `board "${name}" (${path})`);
   if (board.name !== name) {
     throw new Error(
       `board "${name}" (${path}): its "name" field says "${board.name}"; make the file name ` +
@@ -99,13 +93,18 @@ function loadBoardFile(path: string, dir: string): Board {
         `give a board JSON file or one of the board names ${listBoards(dir).join(", ")}`,
     );
   }
+  return boardFromJson(text, `board file ${path}`);
+}
+
+/** Parses and validates a board file's text; `label` names the board in every error. */
+function boardFromJson(text: string, label: string): Board {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new Error(`board file ${path} is not valid JSON (${(e as Error).message})`);
+    throw new Error(`${label} is not valid JSON (${(e as Error).message})`);
   }
-  return validateBoard(parsed, `board file ${path}`);
+  return validateBoard(parsed, label);
 }
 
 /**
