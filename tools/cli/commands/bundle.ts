@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { createBundle, inspectBundle, parseBundle, personalizeBundle, signBundle, targetsKeyIdsOf, toDeviceOrder, readInput, writeAtomic, hex, loadSigningKey, parseTargetArgument, RejectedError } from "../../format/index.js";
 import type { CliIo } from "../io.js";
-import { bundleTrustFailures } from "./checks.js";
+import { bundleTrustFailures, ownRootSignatures } from "./checks.js";
 import { formatBundle } from "./format.js";
 import { integer } from "./options.js";
 
@@ -31,7 +31,7 @@ export function registerBundle(program: Command, io: CliIo): Command {
       writeAtomic(options.output, bytes);
       const root = inspectBundle(bytes).root;
       if (root && !root.rootThresholdMet) {
-        io.err(`warning: the bundled root has ${root.validRootSignatures} of the ${root.root.threshold} signature(s) its own root keys must make; devices will refuse it until they sign it (airlock root sign)\n`);
+        io.err(`warning: the bundled root has ${ownRootSignatures(root)}; devices will refuse it until they sign it (airlock root sign)\n`);
       }
       io.out(`wrote ${options.output}: ${payloads.length} target(s), targets version ${options.targetsVersion}, unsigned (next: airlock bundle sign --key PRIV ${options.output})\n`);
     });

@@ -2,6 +2,11 @@
 // phrase per failed rule, empty when the device would accept.
 import type { BundleReport, RootReport } from "../../format/index.js";
 
+/** How many of the signatures its own root keys must make a root has ("1 of the 2 ..."). */
+export function ownRootSignatures(root: RootReport): string {
+  return `${root.validRootSignatures} of the ${root.root.threshold} signature(s) its own root keys must make`;
+}
+
 /** A root checked as a rotation from the trusted root (inspectRoot/inspectBundle with one). */
 export function rootTrustFailures(root: RootReport): string[] {
   const failures: string[] = [];
@@ -9,7 +14,7 @@ export function rootTrustFailures(root: RootReport): string[] {
   if (rotation && !rotation.trustedThresholdMet) {
     failures.push(`${rotation.validTrustedSignatures} of the ${rotation.trustedThreshold} signature(s) the trusted root's keys must make`);
   }
-  if (!root.rootThresholdMet) failures.push(`${root.validRootSignatures} of the ${root.root.threshold} signature(s) its own root keys must make`);
+  if (!root.rootThresholdMet) failures.push(ownRootSignatures(root));
   if (rotation && !rotation.versionAccepted) failures.push(`version ${root.version} is neither newer than the trusted root's ${rotation.trustedVersion} nor the same bytes`);
   return failures;
 }
