@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { geometrySize, type FlashGeometry } from "./flash.js";
+import { InputError } from "../tools/format/index.js";
 import {
   MAX_HARDWARE_ID,
   MAX_SECTOR_RUNS,
@@ -273,4 +274,31 @@ export function targetSlots(board: Board, name: string = APP_TARGET): TargetSlot
     );
   }
   return t;
+}
+
+/** A board by name or board-file path, its errors as InputError (exit 2) naming the board. */
+export function boardNamed(name: string): Board {
+  try {
+    return loadBoard(name);
+  } catch (err) {
+    throw new InputError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/**
+ * Refuses images a board cannot hold, before anything is built or written: a target the board
+ * lacks, an empty image, an image larger than its slot. The user manifest is not a slot image.
+ */
+export function requireImagesFit(board: Board, images: Array<{ name: string; length: number }>): void {
+  const targets = board.partitions.targets;
+  for (const { name, length } of images) {
+    if (name === USER_MANIFEST_NAME) continue;
+    const target = targets.find((t) => t.name === name);
+    if (!target) {
+      throw new InputError(`board "${board.name}" has no target "${name}"; its targets are ${targets.map((t) => t.name).join(", ")}`);
+    }
+    if (length === 0 || length > target.slotSize) {
+      throw new InputError(`image for "${name}" is ${length} bytes; a slot of board "${board.name}" holds 1 to ${target.slotSize} bytes`);
+    }
+  }
 }

@@ -17,15 +17,8 @@
 // so a crash while saving leaves the old device file or the new one, never a mix.
 
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
+import { writeAtomic } from "../tools/format/index.js";
 import { NorFlash } from "./flash.js";
 import { validateBoard, type Board } from "./boards.js";
 
@@ -177,20 +170,26 @@ export function loadDevice(path: string): DeviceImage {
   return decodeDevice(bytes, path);
 }
 
-/** Writes a device file atomically: temporary file, fsync, rename over the old one. */
+/**
+ * Writes a device file atomically (temporary file, fsync, rename) through the host's output
+ * writer, which never replaces a link, a device node or a read-only file.
+ */
 export function saveDevice(path: string, device: DeviceImage): void {
-  const bytes = encodeDevice(device);
-  const temp = `${path}.tmp-${process.pid}-${Date.now().toString(36)}`;
-  const fd = openSync(temp, "w", 0o644);
+  writeAtomic(path, encodeDevice(device), { force: true });
+}
+
+/** True when `path` starts with the device file magic (whatever its version or state). */
+export function looksLikeDeviceFile(path: string): boolean {
+  let fd: number;
   try {
-    let done = 0;
-    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(temp);
-    throw e;
+    fd = openSync(path, "r");
+  } catch {
+    return false;
   }
-  closeSync(fd);
-  renameSync(temp, path);
+  try {
+    const head = Buffer.alloc(MAGIC.length);
+    return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(MAGIC);
+  } finally {
+    closeSync(fd);
+  }
 }

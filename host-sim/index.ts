@@ -80,6 +80,6 @@ export type { StatusInfo } from "./status.js";
 // The simulated device's lifecycle on a device file (the `sim` verbs and the host's `bundle verify`).
 export { bootReport, simInit, simBoot, simConfirm, simManifest, simUpdate, SimPowerCut, verifyBundle } from "./session.js";
 export type { BootReport, InitOptions, UpdateOptions as SimUpdateOptions, UpdateReport, VerifyOptions, VerifyReport } from "./session.js";
-export { APP_TARGET, DEFAULT_BOARD, loadBoard, validateBoard } from "./boards.js";
+export { APP_TARGET, DEFAULT_BOARD, boardNamed, loadBoard, requireImagesFit, validateBoard } from "./boards.js";
 export type { Board } from "./boards.js";
 export { encodeLayout } from "./layout.js";

@@ -14,8 +14,8 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ERR_UPDATE_STATE, OK } from "../assembly/status.js";
 import { AGENT_WASM_URL } from "./agent-module.js";
-import { DEFAULT_BOARD, loadBoard, type Board } from "./boards.js";
-import { DeviceFileError, loadDevice, saveDevice } from "./device-file.js";
+import { DEFAULT_BOARD, boardNamed, requireImagesFit, type Board } from "./boards.js";
+import { DeviceFileError, loadDevice, looksLikeDeviceFile, saveDevice } from "./device-file.js";
 import { AgentError, SimDevice, type BootInfo, type UpdateOutcome, type UpdatePhase } from "./device.js";
 import { NorFlash, PowerCutError } from "./flash.js";
 import { statusInfo } from "./status.js";
@@ -112,12 +112,7 @@ class Session {
   /** Writes the device file: the flash as it is, and whether a run goes on. */
   save(): void {
     const counters = { ...this.counters, [RUNNING]: this.running ? 1 : 0 };
-    try {
-      saveDevice(this.path, { board: this.board, flash: this.flash, counters });
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new InputError(`cannot write device file ${this.path}: ${reason} (check the directory exists and is writable)`);
-    }
+    saveDevice(this.path, { board: this.board, flash: this.flash, counters }); // its errors name the file and the fix
   }
 }
 
@@ -138,27 +133,6 @@ async function agentCall<T>(call: () => T | Promise<T>): Promise<T> {
   }
 }
 
-function boardNamed(name: string): Board {
-  try {
-    return loadBoard(name);
-  } catch (err) {
-    throw new InputError(err instanceof Error ? err.message : String(err));
-  }
-}
-
-function checkImages(board: Board, images: Record<string, Uint8Array>): void {
-  const targets = board.partitions.targets;
-  for (const [name, data] of Object.entries(images)) {
-    const target = targets.find((t) => t.name === name);
-    if (!target) {
-      throw new InputError(`board "${board.name}" has no target "${name}"; its targets are ${targets.map((t) => t.name).join(", ")}`);
-    }
-    if (data.length === 0 || data.length > target.slotSize) {
-      throw new InputError(`image for "${name}" is ${data.length} bytes; a slot of board "${board.name}" holds 1 to ${target.slotSize} bytes`);
-    }
-  }
-}
-
 // ---- sim init / boot / confirm ----
 
 export interface InitOptions {
@@ -166,20 +140,35 @@ export interface InitOptions {
   board?: string;
   root: Uint8Array;
   images: Record<string, Uint8Array>;
+  /** Replace an existing device file (never a file that is not one). */
+  force?: boolean;
 }
 
 /** A factory-fresh device: erased flash, provisioned with the trusted root and slot A images. */
 export async function simInit(options: InitOptions): Promise<BootReport> {
+  requireNewDevicePath(options.flash, options.force ?? false);
   const board = boardNamed(options.board ?? DEFAULT_BOARD);
   parseRoot(options.root, "the root metadata to provision");
   if (Object.keys(options.images).length === 0) {
     throw new InputError(`give the factory image of each target as NAME=FILE (board "${board.name}" has ${board.partitions.targets.map((t) => t.name).join(", ")})`);
   }
-  checkImages(board, options.images);
+  requireImagesFit(board, Object.entries(options.images).map(([name, data]) => ({ name, length: data.length })));
   const session = Session.create(options.flash, board);
   const info = await session.provision(options.root, options.images);
   session.save();
   return bootReport(info, session.device);
+}
+
+/**
+ * `sim init` makes a device file: it never replaces a file that is not one (the firmware image
+ * given by mistake as --flash), and replaces a device only with --force.
+ */
+function requireNewDevicePath(path: string, force: boolean): void {
+  if (!existsSync(path)) return;
+  if (!looksLikeDeviceFile(path)) {
+    throw new InputError(`${path} exists and is not an airlock device file; refusing to replace it (it may be an image or key): give --flash a new path`);
+  }
+  if (!force) throw new InputError(`device file ${path} already exists; pass --force to replace it with a factory-fresh device, or give another --flash path`);
 }
 
 /** One power cycle. */

@@ -114,7 +114,7 @@ describe("usage and input errors", () => {
       [["sim", "update", "--flash", w.at("x.flash"), v2Bundle, "--power-cut-at", "-3"], /error/],
       [["sim", "update", "--flash", w.at("x.flash"), v2Bundle, "--tear"], /--tear only applies with --power-cut-at/],
       [["sim", "confirm"], /required option '--flash <dev>' not specified/],
-      [["sim", "init", "--flash", w.at("no-such-dir/x.flash"), "--root", w.at("dev-root.bin"), `app=${w.at("v1.bin")}`], /cannot write device file .*no-such-dir\/x\.flash/],
+      [["sim", "init", "--flash", w.at("no-such-dir/x.flash"), "--root", w.at("dev-root.bin"), `app=${w.at("v1.bin")}`], /cannot write output file .*no-such-dir\/x\.flash: directory .*no-such-dir does not exist/],
     ];
     for (const [args, reason] of cases) {
       const run = await airlock(...args);

@@ -65,6 +65,18 @@ describe("createBundle", () => {
     expect(fieldOrder(signBundle(withRoot, targetsKey.signing))).toEqual([5, 3, 4, 4]);
   });
 
+  it("writes each payload exactly as protobuf encodes the target_payloads map (the streaming prefix is not hand-rolled wrong)", () => {
+    const net = Buffer.alloc(300, 7); // a length whose varint takes two bytes
+    const bundle = createBundle({ targetsVersion: 2, root: signedRoot, payloads: [{ name: "app", data: app }, { name: "net", data: net }] });
+    const parsed = parseBundle(bundle);
+    const reference = encodeBundle(parsed.root?.signed, parsed.targetsSigned, { app, net });
+    expect(Buffer.from(bundle).equals(Buffer.from(reference))).toBe(true);
+  });
+
+  it("refuses an empty payload: a device refuses empty targets", () => {
+    expect(() => createBundle({ targetsVersion: 2, payloads: [{ name: "app", data: new Uint8Array(0) }] })).toThrow(/target "app" is empty \(0 bytes\)/);
+  });
+
   it("omits the hardware ID when none is given (any hardware)", () => {
     const bundle = parseBundle(createBundle({ targetsVersion: 1, payloads: [{ name: "app", data: app }] }));
     expect(bundle.targets.hardwareId ?? "").toBe("");

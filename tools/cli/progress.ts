@@ -1,9 +1,10 @@
-// Progress of a simulated update (transfer, verify, apply) as bars on a terminal, drawn with
+// Progress of long work (a simulated update's transfer, verify, apply; bundle create's hash and
+// write passes) as bars on a terminal, drawn with
 // cli-progress; nothing at all when stderr is not a terminal, so scripts and CI logs stay clean.
 import cliProgress from "cli-progress";
 import type { CliIo } from "./io.js";
 
-export type UpdatePhase = "transfer" | "verify" | "apply";
+export type UpdatePhase = "transfer" | "verify" | "apply" | "hash" | "write";
 
 export interface ProgressReporter {
   /** `done` of `total` units of `phase` are complete. */
@@ -14,7 +15,7 @@ export interface ProgressReporter {
   stop(): void;
 }
 
-const LABELS: Record<UpdatePhase, string> = { transfer: "transfer", verify: "verify  ", apply: "apply   " };
+const LABELS: Record<UpdatePhase, string> = { transfer: "transfer", verify: "verify  ", apply: "apply   ", hash: "hash    ", write: "write   " };
 
 const QUIET: ProgressReporter = { update() {}, finish() {}, stop() {} };
 

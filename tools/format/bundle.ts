@@ -52,14 +52,41 @@ export interface ParsedBundle {
   payloads: Record<string, Uint8Array>;
 }
 
+/** A target as the targets metadata lists it: the payload itself may be streamed later. */
+export interface PayloadDescriptor {
+  name: string;
+  length: number;
+  sha256: Uint8Array;
+}
+
+export interface BundleMetadataOptions extends Omit<CreateBundleOptions, "payloads"> {
+  payloads: PayloadDescriptor[];
+}
+
 /** Builds an unsigned bundle. Root and targets metadata come before the payloads in the bytes. */
 export function createBundle(options: CreateBundleOptions): Uint8Array {
+  const descriptors = options.payloads.map(({ name, data }) => ({ name, length: data.length, sha256: sha256Of(data) }));
+  const parts = [bundleMetadata({ ...options, payloads: descriptors })];
+  for (const { name, data } of options.payloads) parts.push(payloadFieldPrefix(name, data.length), data);
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/**
+ * The start of an unsigned bundle: its root (if any), then its targets metadata listing each
+ * payload's length and SHA-256. The payloads follow, each as payloadFieldPrefix + its bytes, so a
+ * writer can stream them from files instead of holding them in memory.
+ */
+export function bundleMetadata(options: BundleMetadataOptions): Uint8Array {
   const version = requireVersion(options.targetsVersion, "the targets version");
   requireTargetNames(options.payloads.map((p) => p.name));
+  for (const { name, length } of options.payloads) {
+    if (length === 0) throw new InputError(`target "${name}" is empty (0 bytes); a device refuses empty targets, so give the image file`);
+    if (length > MAX_PAYLOAD_BYTES) throw new InputError(`target "${name}" is ${length} bytes; a bundle field holds at most ${MAX_PAYLOAD_BYTES} (4 GiB - 1)`);
+  }
   const userManifest = options.payloads.find((p) => p.name === USER_MANIFEST_TARGET);
-  if (userManifest && userManifest.data.length > MAX_USER_MANIFEST_BYTES) {
+  if (userManifest && userManifest.length > MAX_USER_MANIFEST_BYTES) {
     throw new InputError(
-      `${USER_MANIFEST_TARGET} is ${userManifest.data.length} bytes; a device keeps at most ${MAX_USER_MANIFEST_BYTES} (MAX_USER_MANIFEST_BYTES) with its manifest, so shrink it`,
+      `${USER_MANIFEST_TARGET} is ${userManifest.length} bytes; a device keeps at most ${MAX_USER_MANIFEST_BYTES} (MAX_USER_MANIFEST_BYTES) with its manifest, so shrink it`,
     );
   }
   const hardwareId = options.hardwareId === undefined ? undefined : requireHardwareId(options.hardwareId);
@@ -74,18 +101,33 @@ export function createBundle(options: CreateBundleOptions): Uint8Array {
   const sha256 = schema().enums.hashSha256;
   const targets: TargetsMetadata = {
     commonMetadata: { specVersion: SPEC_VERSION, version, role: ROLE_TARGETS },
-    targetFiles: options.payloads.map(({ name, data }) => ({
+    targetFiles: options.payloads.map(({ name, length, sha256: hash }) => ({
       fileName: name,
-      length: data.length,
-      hashes: [{ function: sha256, hash: sha256Of(data) }],
+      length,
+      hashes: [{ function: sha256, hash }],
     })),
     ...(hardwareId === undefined ? {} : { hardwareId }),
   };
   const targetsSerialized = encode(schema().TargetsMetadata, targets);
   requireTargetsFit({ serializedTargetsMetadata: targetsSerialized, signatures: [] }, "the bundle's targets metadata");
-  const payloads: Record<string, Uint8Array> = {};
-  for (const { name, data } of options.payloads) payloads[name] = data;
-  return encodeBundle(root, { serializedTargetsMetadata: targetsSerialized, signatures: [] }, payloads);
+  return encodeBundle(root, { serializedTargetsMetadata: targetsSerialized, signatures: [] }, {});
+}
+
+/** A payload's length must fit the u32 lengths the device's bundle parser reads. */
+export const MAX_PAYLOAD_BYTES = 0xffff_ffff - 64;
+
+/**
+ * The bytes of one UpdateBundle.target_payloads map entry up to its value: field 4's tag and
+ * entry length, then the entry's key (field 1, the name) and its value's tag (field 2) and length. The payload's `length` bytes follow.
+ * Concatenated entries are what protobuf's encoding of the whole map is.
+ */
+export function payloadFieldPrefix(name: string, length: number): Uint8Array {
+  const entry = protobuf.Writer.create().uint32(0x0a).string(name).uint32(0x12).uint32(length).finish();
+  const field = protobuf.Writer.create()
+    .uint32((FIELD_TARGET_PAYLOADS << 3) | WIRE_LENGTH_DELIMITED)
+    .uint32(entry.length + length)
+    .finish();
+  return new Uint8Array(Buffer.concat([field, entry]));
 }
 
 /**

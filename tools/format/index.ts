@@ -9,4 +9,5 @@ export * from "./metadata.js";
 export * from "./targets.js";
 export * from "./root.js";
 export * from "./bundle.js";
+export * from "./bundle-file.js";
 export * from "./manifest.js";

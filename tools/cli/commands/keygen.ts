@@ -19,8 +19,8 @@ export function registerKeygen(program: Command, io: CliIo): void {
         }
       }
       const { privatePem, publicPem } = generateKeyPair();
-      writeAtomic(path, privatePem, 0o600);
-      writeAtomic(publicPath, publicPem);
+      writeAtomic(path, privatePem, { mode: 0o600, force: options.force });
+      writeAtomic(publicPath, publicPem, { force: options.force });
       const keyId = hex(loadPublicKey(publicPath).keyId);
       if (options.json) {
         io.out(`${JSON.stringify({ keyId, privateKey: path, publicKey: publicPath })}\n`);

@@ -1,19 +1,20 @@
 // airlock manifest create|inspect: the device manifest (what a device has installed).
 import type { Command } from "commander";
 import type { CliIo } from "../io.js";
-import { readInput, writeAtomic, inspectManifest, manifestFromBundle } from "../../format/index.js";
+import { readInput, inspectManifest, manifestFromBundle } from "../../format/index.js";
+import { reportWrote, writeOutput, writesFiles, type OutputFlags } from "./output.js";
 
 export function registerManifest(program: Command, io: CliIo): void {
   const manifest = program.command("manifest").description("device manifests: what a device has installed");
 
-  manifest
+  writesFiles(manifest
     .command("create")
     .description("write the manifest a device holds after installing BUNDLE")
     .requiredOption("--bundle <bundle>", "the bundle the device installed")
-    .requiredOption("-o, --output <manifest>", "where to write the manifest")
-    .action((options: { bundle: string; output: string }) => {
-      writeAtomic(options.output, manifestFromBundle(readInput(options.bundle, "bundle"), options.bundle));
-      io.out(`wrote ${options.output}\n`);
+    .requiredOption("-o, --output <manifest>", "where to write the manifest"))
+    .action((options: OutputFlags & { bundle: string; output: string }) => {
+      writeOutput(options.output, manifestFromBundle(readInput(options.bundle, "bundle"), options.bundle), options);
+      reportWrote(io, options, `wrote ${options.output}`, { wrote: options.output });
     });
 
   manifest

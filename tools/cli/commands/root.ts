@@ -1,15 +1,17 @@
 // airlock root create|sign|inspect: the root metadata a device trusts.
 import type { Command } from "commander";
 import type { CliIo } from "../io.js";
-import { readInput, writeAtomic, hex, loadPublicKey, loadSigningKey, createRoot, inspectRoot, signRoot, RejectedError } from "../../format/index.js";
+import { readInput, loadPublicKey, createRoot, inspectRoot, signRoot, RejectedError } from "../../format/index.js";
 import { rootTrustFailures } from "./checks.js";
 import { formatRoot } from "./format.js";
 import { integer } from "./options.js";
+import { reportWrote, writeOutput, writesFiles, type OutputFlags } from "./output.js";
+import { registerSign } from "./sign.js";
 
 export function registerRoot(program: Command, io: CliIo): void {
   const root = program.command("root").description("create, sign and inspect root metadata (the keys a device trusts)");
 
-  root
+  writesFiles(root
     .command("create")
     .description("create unsigned root metadata naming the root and targets keys")
     .requiredOption("--root-key <pub...>", "public key(s) allowed to sign root metadata (PEM)")
@@ -17,8 +19,8 @@ export function registerRoot(program: Command, io: CliIo): void {
     .option("--root-threshold <n>", "root signatures required", integer, 1)
     .option("--targets-threshold <n>", "targets signatures required", integer, 1)
     .requiredOption("--version <n>", "root version, from 1; a device accepts only versions >= its own", integer)
-    .requiredOption("-o, --output <root>", "where to write the root metadata")
-    .action((options: { rootKey: string[]; targetsKey: string[]; rootThreshold: number; targetsThreshold: number; version: number; output: string }) => {
+    .requiredOption("-o, --output <root>", "where to write the root metadata"))
+    .action((options: OutputFlags & { rootKey: string[]; targetsKey: string[]; rootThreshold: number; targetsThreshold: number; version: number; output: string }) => {
       const bytes = createRoot({
         rootKeys: options.rootKey.map(loadPublicKey),
         targetsKeys: options.targetsKey.map(loadPublicKey),
@@ -26,23 +28,19 @@ export function registerRoot(program: Command, io: CliIo): void {
         targetsThreshold: options.targetsThreshold,
         version: options.version,
       });
-      writeAtomic(options.output, bytes);
-      io.out(`wrote ${options.output}: root version ${options.version}, unsigned (next: airlock root sign --key PRIV ${options.output})\n`);
+      writeOutput(options.output, bytes, options);
+      reportWrote(io, options, `wrote ${options.output}: root version ${options.version}, unsigned (next: airlock root sign --key PRIV ${options.output})`, {
+        wrote: options.output,
+        version: options.version,
+      });
     });
 
-  root
-    .command("sign")
-    .description("append a signature to root metadata")
-    .requiredOption("--key <priv>", "private key (PKCS#8 PEM)")
-    .argument("<root>", "root metadata file")
-    .option("-o, --output <out>", "write the signed root here instead of replacing ROOT")
-    .action((path: string, options: { key: string; output?: string }) => {
-      const key = loadSigningKey(options.key);
-      const signed = signRoot(readInput(path, "root metadata"), key, path);
-      const output = options.output ?? path;
-      writeAtomic(output, signed);
-      io.out(`wrote ${output}: signed by key ${hex(key.keyId)}\n`);
-    });
+  registerSign(root, io, {
+    what: "root metadata",
+    description: "append a signature to root metadata (a root key of this root, or of the root it rotates from)",
+    sign: (bytes, key, path) => signRoot(bytes, key, path),
+    check: () => ({ warnings: [] }),
+  });
 
   root
     .command("inspect")

@@ -1,10 +1,11 @@
 // airlock sim init|update|boot|confirm: a simulated device in one file, driven like real hardware.
 import type { Command } from "commander";
-import { forDevice, reorderNote, RejectedError, readInput, writeAtomic, parseTargetArgument } from "../../format/index.js";
+import { forDevice, reorderNote, RejectedError, readInput, parseTargetArgument } from "../../format/index.js";
 import type { CliIo } from "../io.js";
 import { progressFor } from "../progress.js";
 import type { BootReport, UpdateReport } from "../../../host-sim/index.js";
 import { integer } from "./options.js";
+import { reportWrote, writeOutput, writesFiles, type OutputFlags } from "./output.js";
 
 // The simulator (agent loader, flash model) loads only when a sim verb runs: the other verbs
 // start faster without it.
@@ -16,19 +17,20 @@ export function registerSim(program: Command, io: CliIo): void {
   sim
     .command("init")
     .description("make a factory-fresh device: erased flash, provisioned with ROOT and slot A images")
-    .requiredOption("--flash <dev>", "device file to create (replaced if it exists)")
+    .requiredOption("--flash <dev>", "device file to create (an existing device file is replaced only with --force)")
     .option("--board <board>", "board from board/*.json", "nrf52840")
     .requiredOption("--root <root>", "signed root metadata the device trusts")
     .option("--json", "print what runs as one JSON object")
+    .option("--force", "replace an existing device file (a file that is not one is never replaced)")
     .argument("<images...>", "NAME=FILE: the factory image of each target (every board has `app`)")
-    .action(async (images: string[], options: { flash: string; board: string; root: string; json?: boolean }) => {
+    .action(async (images: string[], options: { flash: string; board: string; root: string; json?: boolean; force?: boolean }) => {
       const files: Record<string, Uint8Array> = {};
       for (const argument of images) {
         const { name, file } = parseTargetArgument(argument);
         files[name] = readInput(file, `image "${name}"`);
       }
       const { simInit } = await simulator();
-      const boot = await simInit({ flash: options.flash, board: options.board, root: readInput(options.root, "root metadata"), images: files });
+      const boot = await simInit({ flash: options.flash, board: options.board, root: readInput(options.root, "root metadata"), images: files, force: options.force });
       io.out(options.json ? `${JSON.stringify(boot)}\n` : `made ${options.flash} (board ${options.board}): ${describeBoot(boot)}\n`);
     });
 
@@ -100,15 +102,15 @@ export function registerSim(program: Command, io: CliIo): void {
 }
 
 function registerSimManifest(sim: Command, io: CliIo): void {
-  sim
+  writesFiles(sim
     .command("manifest")
     .description("write the manifest of what the device runs (for bundle verify --manifest)")
     .requiredOption("--flash <dev>", "device file")
-    .requiredOption("-o, --output <manifest>", "where to write the manifest")
-    .action(async (options: { flash: string; output: string }) => {
+    .requiredOption("-o, --output <manifest>", "where to write the manifest"))
+    .action(async (options: OutputFlags & { flash: string; output: string }) => {
       const { simManifest } = await simulator();
-      writeAtomic(options.output, await simManifest(options.flash));
-      io.out(`wrote ${options.output}\n`);
+      writeOutput(options.output, await simManifest(options.flash), options);
+      reportWrote(io, options, `wrote ${options.output}`, { wrote: options.output });
     });
 }
 
