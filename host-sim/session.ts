@@ -33,6 +33,8 @@ export interface BootReport {
   trial: boolean;
   /** The running manifest's user manifest (Pigweed's Manifest.user_manifest); absent when none. */
   userManifest?: { length: number; sha256: string };
+  /** sim boot only: the slot whose unconfirmed trial image this power-on reverted. */
+  revertedFrom?: "a" | "b";
 }
 
 /** The boot report of what `device` runs (info: its boot info, already read). */
@@ -174,9 +176,13 @@ function requireNewDevicePath(path: string, force: boolean): void {
 /** One power cycle. */
 export async function simBoot(flash: string): Promise<BootReport> {
   const session = await Session.open(flash);
+  const before = session.running ? session.device.bootInfo() : undefined;
   const info = await session.powerOn();
   session.save();
-  return bootReport(info, session.device);
+  const report = bootReport(info, session.device);
+  // The power-on settled an unconfirmed trial by going back to the other slot: say so.
+  if (before?.trial && !info.trial && info.slot !== before.slot) report.revertedFrom = before.slot;
+  return report;
 }
 
 /** The running image declares itself healthy. */
@@ -223,6 +229,8 @@ export interface UpdateReport {
   flashOps: number;
   /** What runs after the command (null when a power cut left the device off). */
   boot: BootReport | null;
+  /** True when the device already ran this very bundle on trial: nothing was sent or written. */
+  alreadyOnTrial?: boolean;
 }
 
 /** A simulated power cut ended `sim update` (exit 3), after `flashOps` operations. */
@@ -251,6 +259,13 @@ export async function simUpdate(options: UpdateOptions): Promise<UpdateReport> {
   }
   try {
     await session.ensureRunning();
+    // A script rerunning an interrupted update sends the bundle the device already runs on
+    // trial; that is installed, not an update refused for a pending trial.
+    if (runsOnTrial(session, options.bundle)) {
+      session.save();
+      const message = "this bundle is already installed and runs on trial; confirm it, or the next power-on reverts to the previous image";
+      return { result: "SUCCESS", error: null, message, flashOps: 0, boot: bootReport(session.device.bootInfo(), session.device), alreadyOnTrial: true };
+    }
     const outcome: UpdateOutcome = await agentCall(() =>
       session.device.update(options.bundle, { onProgress: options.onProgress, resume: options.resume }),
     );
@@ -283,6 +298,28 @@ export async function simUpdate(options: UpdateOptions): Promise<UpdateReport> {
     }
     throw err;
   }
+}
+
+/** The running image is on trial and is exactly what `bundle` installs (targets version and every image). */
+function runsOnTrial(session: Session, bundle: Uint8Array): boolean {
+  const info = session.device.bootInfo();
+  if (!info.trial) return false;
+  let targets;
+  try {
+    targets = parseBundle(bundle).targets;
+  } catch {
+    return false; // not a bundle the host can read: the device refuses it with its own code
+  }
+  if ((targets.commonMetadata?.version ?? 0) !== info.targetsVersion) return false;
+  const images = (targets.targetFiles ?? []).filter((file) => file.fileName !== USER_MANIFEST_TARGET);
+  const sha256 = schema().enums.hashSha256;
+  return (
+    images.length === Object.keys(info.images).length &&
+    images.every((file) => {
+      const hash = file.hashes?.find((h) => h.function === sha256)?.hash;
+      return hash !== undefined && file.fileName !== undefined && file.fileName !== null && info.images[file.fileName] === hex(hash);
+    })
+  );
 }
 
 const RESULTS = ["UNKNOWN", "SUCCESS", "UNKNOWN_ERROR", "ABORTED", "TRANSFER_FAILED", "VERIFY_FAILED", "APPLY_FAILED"];
@@ -323,9 +360,15 @@ export async function verifyBundle(options: VerifyOptions): Promise<VerifyReport
   if (options.manifest) {
     const manifest = parseManifest(options.manifest);
     targetsVersion = manifest.targets.commonMetadata?.version ?? 0;
+    const names = board.partitions.targets.map((t) => t.name);
     for (const file of manifest.targets.targetFiles ?? []) {
       const hash = file.hashes?.find((h) => h.function === schema().enums.hashSha256)?.hash;
       if (!file.fileName || !hash) continue;
+      if (file.fileName !== USER_MANIFEST_TARGET && !names.includes(file.fileName)) {
+        throw new InputError(
+          `the manifest lists target "${file.fileName}", which board "${board.name}" does not have (its targets: ${names.join(", ")}); give --board the board this manifest's device is`,
+        );
+      }
       declared[file.fileName] = { length: file.length ?? 0, sha256: hash };
     }
   }

@@ -18,7 +18,7 @@ describe("trial boot", () => {
   it("reverts to v1 when the device power-cycles before the new image confirms", async () => {
     const device = await w.device("revert");
     expect((await simUpdate(device, v2Bundle)).json).toMatchObject({ slot: "b", trial: true });
-    expect(await simBoot(device)).toEqual({ slot: "a", trial: false, rootVersion: 1, targetsVersion: 0, images: { app: w.image("v1.bin") } });
+    expect(await simBoot(device)).toEqual({ slot: "a", trial: false, rootVersion: 1, targetsVersion: 0, images: { app: w.image("v1.bin") }, revertedFrom: "b" });
     // The reverted device takes the update again.
     expect((await simUpdate(device, v2Bundle)).json).toMatchObject({ result: "SUCCESS", slot: "b", images: { app: w.image("v2.bin") } });
   });

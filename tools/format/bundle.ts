@@ -149,9 +149,26 @@ export function encodeBundle(
   return Buffer.concat(parts);
 }
 
+/** True when `bytes` decode as signed root metadata of role "root" (the wrong file given as a bundle). */
+function isRootMetadata(bytes: Uint8Array): boolean {
+  try {
+    return parseRoot(bytes).metadata.commonMetadata?.role === "root";
+  } catch {
+    return false;
+  }
+}
+
 /** Decodes a bundle; anything without targets metadata of role "targets" is an InputError. */
 export function parseBundle(bytes: Uint8Array, what = "bundle"): ParsedBundle {
-  const bundle = decode<UpdateBundle>(schema().UpdateBundle, bytes, what);
+  let bundle: UpdateBundle;
+  try {
+    bundle = decode<UpdateBundle>(schema().UpdateBundle, bytes, what);
+  } catch (err) {
+    if (err instanceof InputError && isRootMetadata(bytes)) {
+      throw new InputError(`${what} is root metadata, not a bundle (inspect it with \`airlock root inspect\`, or bundle it with \`airlock bundle create --root\`)`);
+    }
+    throw err;
+  }
   refuseRepeats(bytes, what);
   const targetsSigned = bundle.targetsMetadata?.[TARGETS_METADATA_NAME];
   const targetsSerialized = targetsSigned?.serializedTargetsMetadata;
@@ -397,8 +414,8 @@ export interface BundleReport {
  * own root, or of `trustedRoot` (a root file) when the bundle carries none; a bundle's root is
  * checked as a rotation from `trustedRoot` when both are there.
  */
-export function inspectBundle(bytes: Uint8Array, options: { trustedRoot?: Uint8Array } = {}): BundleReport {
-  const bundle = parseBundle(bytes);
+export function inspectBundle(bytes: Uint8Array, options: { trustedRoot?: Uint8Array; what?: string } = {}): BundleReport {
+  const bundle = parseBundle(bytes, options.what);
   const given = options.trustedRoot ? parseRoot(options.trustedRoot, "the given root metadata") : undefined;
   // After a rotation the device checks targets with the bundle's root, as here.
   const keyRoot = bundle.root ?? given;

@@ -312,6 +312,9 @@ export function describeFsError(err: unknown, where: string, kind: "file" | "dir
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case "ENOENT":
+      // Node decodes argv as UTF-8, so a name with other bytes arrives with U+FFFD in it and can
+      // never be found: say that rather than "no such file".
+      if (where.includes("\ufffd")) return "the file name is not valid UTF-8, and Node.js cannot pass such a name through; rename the file";
       return kind === "directory" ? `directory ${where} does not exist (create it or fix the path)` : "no such file or directory (check the path)";
     case "EACCES":
     case "EPERM":

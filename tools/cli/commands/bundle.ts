@@ -107,6 +107,7 @@ export function registerBundle(program: Command, io: CliIo): Command {
     .option("--json", "print one JSON object")
     .action((path: string, options: { root?: string; json?: boolean }) => {
       const report = inspectBundle(readInput(path, "bundle"), {
+        what: path,
         trustedRoot: options.root === undefined ? undefined : readInput(options.root, "root metadata"),
       });
       io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatBundle(report));

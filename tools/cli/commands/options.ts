@@ -1,9 +1,13 @@
 // Option parsers shared by the verbs: commander reports their errors as usage errors (exit 2).
 import { InvalidArgumentError } from "commander";
 
-/** A whole decimal number (no sign, no exponent, no hex); range checks happen in the library. */
+/** The largest value of the metadata's uint32 versions and thresholds. */
+const MAX_U32 = 0xffff_ffff;
+
+/** A whole decimal number (no sign, no exponent, no hex) that fits 32 bits; finer checks happen in the library. */
 export function integer(text: string): number {
-  if (!/^\d{1,10}$/.test(text)) throw new InvalidArgumentError("expected a whole number such as 1");
+  if (!/^\d+$/.test(text)) throw new InvalidArgumentError("expected a whole number such as 1");
+  if (text.length > 10 || Number(text) > MAX_U32) throw new InvalidArgumentError(`out of range: at most ${MAX_U32} (versions and thresholds are 32-bit)`);
   return Number(text);
 }
 

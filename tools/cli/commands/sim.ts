@@ -67,11 +67,13 @@ export function registerSim(program: Command, io: CliIo): void {
       }
       if (report.error === null) progress.finish();
       progress.stop();
-      if (options.json) io.out(`${JSON.stringify({ result: report.result, error: report.error, message: report.message, flashOps: report.flashOps, ...report.boot })}\n`);
+      if (options.json) io.out(`${JSON.stringify({ result: report.result, error: report.error, message: report.message, flashOps: report.flashOps, ...report.boot, ...(report.alreadyOnTrial ? { alreadyOnTrial: true } : {}) })}\n`);
       if (report.error !== null) {
         throw new RejectedError(`bundle rejected: ${report.error}: ${report.message}; the device still runs ${report.boot ? describeBoot(report.boot) : "its previous image"}`, report.error);
       }
-      if (!options.json) {
+      if (!options.json && report.alreadyOnTrial) {
+        io.out(`already installed, nothing sent: ${report.boot ? describeBoot(report.boot) : ""}\nconfirm it with \`airlock sim confirm --flash ${options.flash}\`; the next power-on without confirm reverts\n`);
+      } else if (!options.json) {
         io.out(`update installed (${report.flashOps} flash operations): ${report.boot ? describeBoot(report.boot) : ""}\nconfirm it with \`airlock sim confirm --flash ${options.flash}\`; the next power-on without confirm reverts\n`);
       }
     });
@@ -84,7 +86,8 @@ export function registerSim(program: Command, io: CliIo): void {
     .action(async (options: { flash: string; json?: boolean }) => {
       const { simBoot } = await simulator();
       const boot = await simBoot(options.flash);
-      io.out(options.json ? `${JSON.stringify(boot)}\n` : `${describeBoot(boot)}\n`);
+      const reverted = boot.revertedFrom ? `reverted: the image on trial in slot ${boot.revertedFrom.toUpperCase()} was never confirmed; now ` : "";
+      io.out(options.json ? `${JSON.stringify(boot)}\n` : `${reverted}${describeBoot(boot)}\n`);
     });
 
   sim
