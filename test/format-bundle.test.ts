@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import protobuf from "protobufjs";
 import { afterAll, describe, expect, it } from "vitest";
 import { MAX_HARDWARE_ID, MAX_TARGET_NAME, MAX_TARGETS } from "../assembly/limits.js";
-import { createBundle, encodeBundle, inspectBundle, parseBundle, personalizeBundle, signBundle, InputError, hex, SPEC_VERSION, encode, schema, type TargetsMetadata, createRoot, signRoot } from "../tools/format/index.js";
+import { parseRoot, encodeSignedRoot, createBundle, encodeBundle, inspectBundle, parseBundle, personalizeBundle, signBundle, InputError, hex, SPEC_VERSION, encode, schema, type TargetsMetadata, createRoot, signRoot } from "../tools/format/index.js";
 import { scratchDirs } from "./helpers/cli-run.js";
 import { makeKey } from "./helpers/key-files.js";
 
@@ -131,7 +131,20 @@ describe("signBundle and inspectBundle", () => {
     expect(inspectBundle(signed, { trustedRoot: signedRoot }).targets).toMatchObject({ keySource: "given root", thresholdMet: true, validSignatures: 1 });
     const alone = inspectBundle(signed).targets;
     expect(alone).toMatchObject({ keySource: null, threshold: null, thresholdMet: null });
-    expect(alone.signatures[0]?.status).toBe("unknown-key");
+    expect(alone.signatures[0]?.status).toBe("no-root");
+  });
+
+  it("names a listed key whose type is not Ed25519 as unsupported, not as unlisted", () => {
+    const root = parseRoot(signedRoot);
+    const metadata = structuredClone(root.metadata);
+    const targetsId = hex(targetsKey.public.keyId);
+    for (const mapping of metadata.keys ?? []) {
+      if (hex(mapping.keyId!) === targetsId) mapping.key = { ...mapping.key, keyType: 3, scheme: 3 }; // ECDSA_SHA2_NISTP256
+    }
+    const ecdsaRoot = encodeSignedRoot(encode(schema().RootMetadata, metadata), []);
+    const signed = signBundle(createBundle({ targetsVersion: 3, payloads: [{ name: "app", data: app }] }), targetsKey.signing);
+    expect(inspectBundle(signed, { trustedRoot: ecdsaRoot }).targets.signatures).toEqual([{ keyId: targetsId, status: "unsupported-key" }]);
+    expect(inspectBundle(signed, { trustedRoot: signedRoot }).targets.signatures[0]?.status).toBe("valid");
   });
 
   it("does not count a valid signature by a key outside the targets role", () => {

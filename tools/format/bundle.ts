@@ -26,7 +26,7 @@ import {
   type TargetsMetadata,
   type UpdateBundle,
 } from "./proto.js";
-import { describeRoot, parseRoot, parseSignedRoot, publicKeysOf, type ParsedRoot, type RootReport } from "./root.js";
+import { describeRoot, listedKeyIdsOf, parseRoot, parseSignedRoot, publicKeysOf, type ParsedRoot, type RootReport } from "./root.js";
 import { requireHardwareId, requireTargetNames, USER_MANIFEST_TARGET } from "./targets.js";
 
 /** The key of the one targets metadata entry in UpdateBundle.targets_metadata (Pigweed's). */
@@ -423,7 +423,8 @@ export function inspectBundle(bytes: Uint8Array, options: { trustedRoot?: Uint8A
   const signatures = checkSignatures(
     bundle.targetsSigned.signatures ?? [],
     bundle.targetsSerialized,
-    keyRoot ? publicKeysOf(keyRoot.metadata) : new Map(),
+    keyRoot ? publicKeysOf(keyRoot.metadata) : null,
+    keyRoot ? listedKeyIdsOf(keyRoot.metadata) : undefined,
   );
   const threshold = keyRoot ? (keyRoot.metadata.targetsSignatureRequirement?.threshold ?? 0) : null;
   const validSignatures = keyRoot ? countValid(signatures, targetsKeyIdsOf(keyRoot)) : null;

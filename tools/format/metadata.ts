@@ -50,7 +50,7 @@ export function appendSignature(signatures: Signature[], signedBytes: Uint8Array
   return [...signatures, { keyId: key.keyId, sig: signBytes(key, signedBytes) }];
 }
 
-export type SignatureStatus = "valid" | "invalid" | "unknown-key";
+export type SignatureStatus = "valid" | "invalid" | "unknown-key" | "unsupported-key" | "no-root";
 
 export interface SignatureCheck {
   keyId: string;
@@ -59,13 +59,21 @@ export interface SignatureCheck {
 
 /**
  * Checks each signature over `signedBytes` against the key its key ID names in `keys` (hex key
- * ID -> raw public key). A key ID not in `keys` cannot be checked here: "unknown-key".
+ * ID -> raw public key). A key ID not in `keys` cannot be checked here: "no-root" when no root
+ * was given at all (`keys` is null), "unsupported-key" when the root lists it as a key of a type
+ * airlock does not verify (in `listed`, the IDs of every key the root lists), else "unknown-key".
  */
-export function checkSignatures(signatures: Signature[], signedBytes: Uint8Array, keys: Map<string, Uint8Array>): SignatureCheck[] {
+export function checkSignatures(
+  signatures: Signature[],
+  signedBytes: Uint8Array,
+  keys: Map<string, Uint8Array> | null,
+  listed: Set<string> = new Set(),
+): SignatureCheck[] {
   return signatures.map((signature) => {
     const keyId = hex(signature.keyId ?? new Uint8Array());
+    if (keys === null) return { keyId, status: "no-root" };
     const publicKey = keys.get(keyId);
-    if (!publicKey) return { keyId, status: "unknown-key" };
+    if (!publicKey) return { keyId, status: listed.has(keyId) ? "unsupported-key" : "unknown-key" };
     const valid = verifyBytes(publicKey, signedBytes, signature.sig ?? new Uint8Array());
     return { keyId, status: valid ? "valid" : "invalid" };
   });

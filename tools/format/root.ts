@@ -158,7 +158,8 @@ export function describeRoot(root: ParsedRoot, trusted?: ParsedRoot): RootReport
   const keys = (metadata.keys ?? []).map((mapping) => keyReport(mapping, rootRole, targetsRole));
   // A rotation is signed by the trusted root's keys too: check those against its key list.
   const known = new Map([...(trusted ? publicKeysOf(trusted.metadata) : []), ...publicKeysOf(metadata)]);
-  const signatures = checkSignatures(root.signed.signatures ?? [], root.serialized, known);
+  const listed = new Set([...(trusted ? listedKeyIdsOf(trusted.metadata) : []), ...listedKeyIdsOf(metadata)]);
+  const signatures = checkSignatures(root.signed.signatures ?? [], root.serialized, known, listed);
   const validRootSignatures = countValid(signatures, rootRole.keyIds);
   const rootThresholdMet = rootRole.threshold > 0 && validRootSignatures >= rootRole.threshold;
   const version = metadata.commonMetadata?.version ?? 0;
@@ -201,6 +202,11 @@ export function publicKeysOf(metadata: RootMetadata): Map<string, Uint8Array> {
     keys.set(hex(mapping.keyId), keyval);
   }
   return keys;
+}
+
+/** The IDs (hex) of every key `metadata` lists, whatever its type. */
+export function listedKeyIdsOf(metadata: RootMetadata): Set<string> {
+  return new Set((metadata.keys ?? []).filter((m) => m.keyId).map((m) => hex(m.keyId!)));
 }
 
 function isEd25519(mapping: KeyMapping): boolean {
