@@ -45,3 +45,21 @@ export const MAX_BUNDLE_FIELDS = 64;
  * per slot, so both copies must fit a metadata bank next to every other record on every board.
  */
 export const MAX_USER_MANIFEST_BYTES = 1024;
+
+/** Bytes of a record-store record header (records are padded to 32-byte multiples). */
+export const RECORD_HEADER_BYTES = 32;
+
+/** Largest body of the small records (boot, session, manifests). */
+export const SMALL_RECORD_MAX_BODY = 224;
+
+/**
+ * The smallest metadata bank (half the metadata partition's sectors): the bank header, the
+ * trusted root at its largest, four small records and a user manifest per slot. The agent refuses
+ * a smaller layout at configure (ERR_LAYOUT_METADATA_SMALL); the host refuses it when a board
+ * file is loaded, from this same number.
+ */
+export const MIN_METADATA_BANK_BYTES =
+  RECORD_HEADER_BYTES +
+  (RECORD_HEADER_BYTES + ((MAX_ROOT_METADATA_BYTES + 31) & ~31)) +
+  4 * (RECORD_HEADER_BYTES + SMALL_RECORD_MAX_BODY) +
+  2 * (RECORD_HEADER_BYTES + ((MAX_USER_MANIFEST_BYTES + 31) & ~31));

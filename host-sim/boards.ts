@@ -12,6 +12,7 @@ import {
   MAX_SECTOR_RUNS,
   MAX_TARGETS,
   MAX_TARGET_NAME,
+  MIN_METADATA_BANK_BYTES,
 } from "../assembly/limits.js";
 
 export interface Partition {
@@ -247,10 +248,18 @@ export function validateBoard(value: unknown, where: string): Board {
       }
     }
   }
-  let metadataSectors = 0;
-  for (const b of boundaries) if (b >= metadata.offset && b < metadata.offset + metadata.size) metadataSectors++;
-  if (metadataSectors < 2) {
+  const metadataStarts = [...boundaries].filter((b) => b >= metadata.offset && b < metadata.offset + metadata.size).sort((a, b) => a - b);
+  if (metadataStarts.length < 2) {
     fail("partitions.metadata must span at least two sectors (the record store alternates between them)");
+  }
+  // The agent's banks: the first half of the metadata sectors, then the next equal count.
+  const half = Math.floor(metadataStarts.length / 2);
+  const bank1End = 2 * half < metadataStarts.length ? metadataStarts[2 * half]! : metadata.offset + metadata.size;
+  const smallestBank = Math.min(metadataStarts[half]! - metadata.offset, bank1End - metadataStarts[half]!);
+  if (smallestBank < MIN_METADATA_BANK_BYTES) {
+    fail(
+      `partitions.metadata gives each of its two banks ${smallestBank} bytes; the record store needs at least ${MIN_METADATA_BANK_BYTES} per bank (MIN_METADATA_BANK_BYTES), so make the partition at least ${2 * MIN_METADATA_BANK_BYTES} bytes of whole sectors`,
+    );
   }
   const largestSlot = Math.max(...targets.map((t) => t.slotSize));
   if (staging.size <= largestSlot) {

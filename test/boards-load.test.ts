@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MIN_METADATA_BANK_BYTES } from "../assembly/limits.js";
 import {
   BOARD_DIR,
   DEFAULT_BOARD,
@@ -87,6 +88,8 @@ describe("boards", () => {
     ["overlap", (b) => (b.partitions.staging.offset = b.partitions.targets[0].slotB), /overlaps/],
     ["past the end", (b) => (b.partitions.staging.size = 4 * MiB), /ends past the/],
     ["one metadata sector", (b) => (b.partitions.metadata.size = 4096), /at least two sectors/],
+    // Two 4 KiB sectors: banks of 4096 bytes, below the agent's MIN_METADATA_BANK_BYTES (6272).
+    ["metadata banks the record store cannot use", (b) => (b.partitions.metadata.size = 8192), new RegExp(`each of its two banks 4096 bytes; the record store needs at least ${MIN_METADATA_BANK_BYTES} per bank`)],
     ["small staging", (b) => (b.partitions.staging.size = b.partitions.targets[0].slotSize), /cannot hold a bundle/],
     ["no app", (b) => (b.partitions.targets[0].name = "radio"), /no target is named "app"/],
     ["long name", (b) => (b.partitions.targets[0].name = "a".repeat(33)), /1 to 32 bytes/],

@@ -20,7 +20,7 @@
 import {
   OK, ERR_STORE_FULL, ERR_NOT_CONFIGURED, ERR_LAYOUT_METADATA_SMALL, ERR_STORE_CORRUPT,
 } from "../status";
-import { MAX_ROOT_METADATA_BYTES, MAX_USER_MANIFEST_BYTES } from "../limits";
+import { MIN_METADATA_BANK_BYTES, RECORD_HEADER_BYTES } from "../limits";
 import {
   erasedByte, bank0Offset, bank0Size, bank1Offset, bank1Size, sectorAt, sectorStart, sectorBytes,
   unconfigure, configured,
@@ -37,10 +37,9 @@ export const RECORD_MANIFEST_B: u32 = 5; // the same for slot B
 export const RECORD_USER_MANIFEST_A: u32 = 6; // the user manifest of slot A's manifest, verbatim
 export const RECORD_USER_MANIFEST_B: u32 = 7; // the same for slot B
 const RECORD_TYPES: u32 = 8;
-/** Largest body of the small records (boot, session, manifests; see their modules). */
-export const SMALL_RECORD_MAX_BODY: u32 = 224;
-
-const HEADER_BYTES: u32 = 32;
+// The record header size and the smallest bank (MIN_METADATA_BANK_BYTES) are in limits.ts,
+// which the host's board check shares; so is the largest small-record body.
+const HEADER_BYTES: u32 = RECORD_HEADER_BYTES;
 const RECORD_MAGIC: u32 = 0x52434c41; // "ALCR"
 const BANK_MAGIC: u32 = 0x4b424c41; // "ALBK"
 const COPY_BYTES: u32 = 256;
@@ -70,8 +69,7 @@ function bankSize(b: i32): u32 {
 
 /** Checks that both banks can hold every record at its largest; called by configure. */
 export function storeConfigure(): i32 {
-  const needed = HEADER_BYTES + (HEADER_BYTES + pad32(MAX_ROOT_METADATA_BYTES)) +
-    4 * (HEADER_BYTES + SMALL_RECORD_MAX_BODY) + 2 * (HEADER_BYTES + pad32(MAX_USER_MANIFEST_BYTES));
+  const needed: u32 = MIN_METADATA_BANK_BYTES;
   if (bank0Size < needed || bank1Size < needed) {
     unconfigure();
     return ERR_LAYOUT_METADATA_SMALL;
