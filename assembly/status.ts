@@ -57,6 +57,7 @@ export const ERR_ROOT_NOT_SELF_SIGNED = -56; // root misses its own root thresho
 export const ERR_THRESHOLD_ZERO = -57; // a signature requirement is missing or has threshold 0
 export const ERR_KEY_ID_MISMATCH = -58; // a key ID is not SHA-256(key type, scheme, key value)
 export const ERR_KEY_UNSUPPORTED = -59; // a key is not Ed25519 (type 2, scheme 2, 32-byte value)
+export const ERR_KEY_WEAK = -104; // a new root lists an Ed25519 key of small order, or encoded non-canonically (y >= p)
 export const ERR_KEY_UNKNOWN = -60; // a signature requirement names a key the root does not list
 export const ERR_SIGNATURE_FORMAT = -61; // a signature entry has a key ID or signature of the wrong size
 export const ERR_TARGETS_MISSING = -62; // the bundle has no "targets" metadata
@@ -65,6 +66,7 @@ export const ERR_TARGETS_NOT_SIGNED = -64; // targets metadata misses the truste
 export const ERR_TARGETS_ROLE = -65; // targets metadata's role is not "targets"
 export const ERR_TARGETS_VERSION_MISSING = -66; // targets metadata has no version (or version 0)
 export const ERR_TARGETS_ROLLBACK = -67; // targets version older than the installed manifest's
+export const ERR_TARGETS_VERSION_REUSED = -105; // targets version equals the installed one but lists other targets, lengths or hashes
 export const ERR_WRONG_HARDWARE = -68; // the bundle names other hardware than this device's layout
 export const ERR_BUNDLE_FORMAT = -69; // bundle structure invalid (unexpected metadata name, too many fields)
 

@@ -34,3 +34,9 @@ export function median(values: number[]): number {
 export function ratioOfRounds(agent: number[], reference: number[]): number {
   return median(agent.slice(0, reference.length).map((a, i) => a / reference[i]!));
 }
+
+/** Per-round ratios agent[i] / reference[i]: their min, median and max show how steady the run was. */
+export function ratioSpread(agent: number[], reference: number[]): { min: number; median: number; max: number; rounds: number } {
+  const ratios = agent.slice(0, reference.length).map((a, i) => a / reference[i]!);
+  return { min: Math.min(...ratios), median: median(ratios), max: Math.max(...ratios), rounds: ratios.length };
+}

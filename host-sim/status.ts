@@ -53,6 +53,7 @@ const TABLE: Array<[number, string, string]> = [
   [-57, "ERR_THRESHOLD_ZERO", "a signature requirement is missing or has threshold 0 (which would accept anything); set a threshold of at least 1"],
   [-58, "ERR_KEY_ID_MISMATCH", "a key ID is not SHA-256(key type, scheme, key value); rebuild the root metadata with airlock"],
   [-59, "ERR_KEY_UNSUPPORTED", "a key is not Ed25519 (key type 2, scheme 2, 32-byte value); use Ed25519 keys (`airlock keygen`)"],
+  [-104, "ERR_KEY_WEAK", "the new root lists an Ed25519 public key of small order (or a non-canonical encoding of one): signatures under such a key can be forged by anyone, so the root is refused; generate real keys (airlock keygen) and rebuild the root"],
   [-60, "ERR_KEY_UNKNOWN", "a signature requirement names a key ID that the root does not list; list the key or remove the ID"],
   [-61, "ERR_SIGNATURE_FORMAT", "a signature entry's key ID is not 32 bytes or its signature not 64; re-sign with airlock"],
   [-62, "ERR_TARGETS_MISSING", "the bundle has no \"targets\" metadata; build it with `airlock bundle create`"],
@@ -61,6 +62,7 @@ const TABLE: Array<[number, string, string]> = [
   [-65, "ERR_TARGETS_ROLE", "the targets metadata's role is not \"targets\"; role confusion refused"],
   [-66, "ERR_TARGETS_VERSION_MISSING", "the targets metadata has no version; create the bundle with --targets-version N (N >= 1)"],
   [-67, "ERR_TARGETS_ROLLBACK", "the bundle's targets version is older than the installed one (rollback refused); build the bundle with a version at least the installed one"],
+  [-105, "ERR_TARGETS_VERSION_REUSED", "the bundle has the installed targets version but other content (targets, lengths or hashes): one version number must mean one firmware; build the new firmware with a higher --targets-version (the same version is accepted only to re-install exactly what runs)"],
   [-68, "ERR_WRONG_HARDWARE", "the bundle is for other hardware than this device; build it with --hardware set to this board's hardware ID"],
   [-69, "ERR_BUNDLE_FORMAT", "the bundle's structure is invalid (metadata other than \"targets\", or too many fields); build it with `airlock bundle create`"],
   // Targets and payloads

@@ -102,7 +102,7 @@ describe("bounds", () => {
 });
 
 describe("targets metadata", () => {
-  it("refuses a targets version older than the installed one, accepts an equal one", async () => {
+  it("refuses a targets version older than the installed one; an equal one only as a re-install of what runs", async () => {
     const { d } = await factory();
     expect(d.device.update(goodBundle(5, { app: v2 }, [devTargets])).ok).toBe(true);
     let before = await d.device.powerOn();
@@ -110,7 +110,8 @@ describe("targets metadata", () => {
     before = await d.device.powerOn();
     expect(before.targetsVersion).toBe(5);
     await expectRejected(d, before, goodBundle(4, { app: v1 }, [devTargets]), S.ERR_TARGETS_ROLLBACK);
-    expect(d.device.update(goodBundle(5, { app: v1 }, [devTargets])).ok).toBe(true);
+    await expectRejected(d, before, goodBundle(5, { app: v1 }, [devTargets]), S.ERR_TARGETS_VERSION_REUSED);
+    expect(d.device.update(goodBundle(5, { app: v2 }, [devTargets])).ok).toBe(true);
   });
 
   it("refuses metadata without a version, and root metadata presented as targets", async () => {

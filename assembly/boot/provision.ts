@@ -124,7 +124,7 @@ export function provision(io: usize, len: u32): i32 {
   rc = parseSigned(SIGNED_TRUSTED_ROOT, <u32>rootAt, rootLen);
   if (rc == SIGNED_NO_PAYLOAD) return ERR_ROOT_ROLE;
   if (rc != OK) return rc;
-  rc = parseRoot(ROOT_TRUSTED, signedPayloadStart(SIGNED_TRUSTED_ROOT), signedPayloadLength(SIGNED_TRUSTED_ROOT));
+  rc = parseRoot(ROOT_TRUSTED, signedPayloadStart(SIGNED_TRUSTED_ROOT), signedPayloadLength(SIGNED_TRUSTED_ROOT), true);
   if (rc != OK) return rc;
   rc = meetsThreshold(ROOT_TRUSTED, ROLE_REQ_ROOT, SIGNED_TRUSTED_ROOT);
   if (rc < 0) return rc;

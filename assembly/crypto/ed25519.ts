@@ -10,7 +10,7 @@
 //     OpenSSL's form), so a non-canonical or undecodable R simply never matches.
 // Verification handles public data only, so it runs in variable time; it never reads outside
 // its buffers and never traps, whatever the bytes.
-import { OK, ERR_SIGNATURE_INVALID, ERR_SIGNATURE_MALLEABLE, ERR_PUBLIC_KEY_INVALID, ERR_VERIFY_NOT_STARTED } from "../status";
+import { OK, ERR_SIGNATURE_INVALID, ERR_SIGNATURE_MALLEABLE, ERR_PUBLIC_KEY_INVALID, ERR_VERIFY_NOT_STARTED, ERR_KEY_WEAK } from "../status";
 import { SHA512_CTX_BYTES, sha512Init, sha512Update, sha512Final } from "./sha512";
 import {
   FE_BYTES, FE_D, FE_SQRT_M1, fe_add, fe_sub, fe_mul, fe_sq, fe_one, fe_neg, fe_frombytes, fe_tobytes,
@@ -153,6 +153,35 @@ function ge_tobytes(out32: usize, p: usize): void {
   fe_mul(u, p + FE_BYTES, w);
   fe_tobytes(out32, u);
   store<u8>(out32, load<u8>(out32, 31) | <u8>(fe_isnegative(x) << 7), 31);
+}
+
+// ---- Keys a root may list ----
+
+/**
+ * Checks a public key before a root that lists it is trusted (provisioning, rotation):
+ * ERR_KEY_WEAK when y is encoded non-canonically (y >= p) or A has small order ([8]A = O:
+ * verification accepts forged signatures under such keys, since [h]A vanishes or cycles through
+ * eight points), ERR_PUBLIC_KEY_INVALID when it does not decode, else OK. Verification itself
+ * stays as lenient as OpenSSL's (see the top of this file); only new roots are held to this.
+ */
+export function ed25519CheckPublicKey(publicKey32: usize): i32 {
+  if (isNonCanonicalY(publicKey32)) return ERR_KEY_WEAK;
+  if (!ge_frombytes(extended, publicKey32)) return ERR_PUBLIC_KEY_INVALID;
+  ge_double(completed, extended);
+  ge_projective_from_completed(accumulator, completed);
+  ge_double(completed, accumulator);
+  ge_projective_from_completed(accumulator, completed);
+  ge_double(completed, accumulator);
+  ge_projective_from_completed(accumulator, completed);
+  // [8]A lies in the prime-order subgroup, where X = 0 only at the identity.
+  return fe_iszero(accumulator) ? ERR_KEY_WEAK : OK;
+}
+
+/** y (the low 255 bits, little-endian) >= p = 2^255 - 19: bytes ed ff .. ff 7f and above. */
+function isNonCanonicalY(s32: usize): bool {
+  if ((load<u8>(s32, 31) & 0x7f) != 0x7f) return false;
+  for (let i: usize = 1; i < 31; i++) if (load<u8>(s32 + i) != 0xff) return false;
+  return load<u8>(s32) >= 0xed;
 }
 
 // ---- The streaming interface ----

@@ -8,7 +8,9 @@
 import {
   OK, ERR_PROTO_DUPLICATE_FIELD, ERR_PROTO_DUPLICATE_KEY, ERR_PROTO_TOO_MANY, ERR_KEY_ID_MISMATCH,
   ERR_KEY_UNSUPPORTED, ERR_KEY_UNKNOWN, ERR_THRESHOLD_ZERO, ERR_ROOT_ROLE, ERR_ROOT_VERSION_MISSING,
+  ERR_KEY_WEAK,
 } from "../status";
+import { ed25519CheckPublicKey } from "../crypto/ed25519";
 import { MAX_ROOT_KEYS } from "../limits";
 import {
   readField, FIELD_END, fieldNumber, fieldStart, fieldLen, fieldNext, expectWire, expectU32,
@@ -127,6 +129,8 @@ function parseKeyMapping(view: u32, k: u32, start: u32, end: u32): i32 {
   sha256Update(hashCtx, keyIdInput, 2 + KEY_BYTES);
   sha256Final(hashCtx, digest);
   if (!sourceEquals(id, digest, KEY_ID_BYTES)) return ERR_KEY_ID_MISMATCH;
+  // keyIdInput + 2 holds the key's 32 bytes, just read from the source.
+  if (checkingNewRoot && ed25519CheckPublicKey(keyIdInput + 2) != OK) return ERR_KEY_WEAK;
   return OK;
 }
 
@@ -179,8 +183,16 @@ function resolveRequirement(view: u32, role: u32): i32 {
   return OK;
 }
 
-/** Parses serialized RootMetadata at [start, start+len) of the current source into `view`. */
-export function parseRoot(view: u32, start: u32, len: u32): i32 {
+/** True while parsing a root about to be trusted: its keys are checked (ed25519CheckPublicKey). */
+let checkingNewRoot = false;
+
+/**
+ * Parses serialized RootMetadata at [start, start+len) of the current source into `view`.
+ * `newRoot`: a root being provisioned or rotated to, whose every key must be a sound Ed25519
+ * key (ERR_KEY_WEAK otherwise); the trusted root already passed that check when it was accepted.
+ */
+export function parseRoot(view: u32, start: u32, len: u32, newRoot: bool = false): i32 {
+  checkingNewRoot = newRoot;
   const end = start + len;
   let rc = parseCommonOf(start, len, ROLE_ROOT, ROLE_ROOT_LEN);
   if (rc != OK) return rc;

@@ -11,7 +11,7 @@
 import {
   OK, ERR_NOT_PROVISIONED, ERR_ROOT_ROLE, ERR_ROOT_NOT_SIGNED_BY_TRUSTED, ERR_ROOT_NOT_SELF_SIGNED,
   ERR_ROOT_ROLLBACK, ERR_ROOT_VERSION_REUSED, ERR_TARGETS_MISSING, ERR_TARGETS_NOT_SIGNED,
-  ERR_TARGETS_ROLLBACK, ERR_TARGET_LENGTH_MISMATCH, ERR_PERSONALIZED_UNKNOWN,
+  ERR_TARGETS_ROLLBACK, ERR_TARGETS_VERSION_REUSED, ERR_TARGET_LENGTH_MISMATCH, ERR_PERSONALIZED_UNKNOWN,
   ERR_PERSONALIZED_MISMATCH, ERR_TARGET_HASH_MISMATCH, ERR_STORE_CORRUPT, ERR_PAYLOAD_UNLISTED,
 } from "../status";
 import { scratch, SCRATCH_BYTES } from "../store/scratch";
@@ -116,7 +116,7 @@ function rootStep(): i32 {
     rc = parseSigned(SIGNED_BUNDLE_ROOT, bundleRootStart, bundleRootLen);
     if (rc == SIGNED_NO_PAYLOAD) return ERR_ROOT_ROLE;
     if (rc != OK) return rc;
-    rc = parseRoot(ROOT_CANDIDATE, signedPayloadStart(SIGNED_BUNDLE_ROOT), signedPayloadLength(SIGNED_BUNDLE_ROOT));
+    rc = parseRoot(ROOT_CANDIDATE, signedPayloadStart(SIGNED_BUNDLE_ROOT), signedPayloadLength(SIGNED_BUNDLE_ROOT), true);
     if (rc != OK) return rc;
     thresholdBegin(ROOT_TRUSTED, ROLE_REQ_ROOT, SIGNED_BUNDLE_ROOT);
     rootPhase = ROOT_OLD_KEYS;
@@ -183,7 +183,26 @@ function targetsStep(withPayloads: bool): i32 {
   rc = manifestLoad(MANIFEST_CURRENT, activeSlot);
   if (rc != OK) return rc;
   if (targetsVersion < manifestVersion(MANIFEST_CURRENT)) return ERR_TARGETS_ROLLBACK;
+  if (targetsVersion == manifestVersion(MANIFEST_CURRENT) && !sameAsInstalled()) return ERR_TARGETS_VERSION_REUSED;
   return withPayloads ? checkPayloads() : OK;
+}
+
+/**
+ * At the installed version, a bundle is a repair re-install only when it lists exactly what the
+ * device runs: the same targets (and user manifest) with the same lengths and hashes. Another
+ * firmware under the same version number would make "version N" mean two things to every
+ * later anti-rollback decision and to the fleet's records.
+ */
+function sameAsInstalled(): bool {
+  for (let t: u32 = 0; t < MANIFEST_ENTRIES; t++) {
+    if (!entryInLayout(t)) continue;
+    const listed = targetListed(t);
+    if (listed != manifestHas(MANIFEST_CURRENT, t)) return false;
+    if (!listed) continue;
+    if (manifestLength(MANIFEST_CURRENT, t) != targetLength(t)) return false;
+    if (memory.compare(manifestHash(MANIFEST_CURRENT, t), targetHash(t), 32) != 0) return false;
+  }
+  return true;
 }
 
 /**
