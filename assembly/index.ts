@@ -19,8 +19,8 @@ import {
   updateStatus, updatePoll,
 } from "./update/service";
 
-// The I/O window: the host writes inputs here and reads outputs from here.
-const ioWindow: usize = memory.data(IO_WINDOW_BYTES, 16);
+// The I/O window (io.ts): the host writes inputs here and reads outputs from here.
+import { ioWindow } from "./io";
 
 export function io_ptr(): usize {
   return ioWindow;

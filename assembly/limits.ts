@@ -63,3 +63,27 @@ export const MIN_METADATA_BANK_BYTES =
   (RECORD_HEADER_BYTES + ((MAX_ROOT_METADATA_BYTES + 31) & ~31)) +
   4 * (RECORD_HEADER_BYTES + SMALL_RECORD_MAX_BODY) +
   2 * (RECORD_HEADER_BYTES + ((MAX_USER_MANIFEST_BYTES + 31) & ~31));
+
+/** Longest bundle file name a Start request may name (kept with the session across resets). */
+export const MAX_BUNDLE_FILENAME = 64;
+
+// The link variant (assembly/link/) lends the I/O window to the wire, so the link costs almost no
+// RAM of its own: bytes from the UART arrive at [0, LINK_RX_BYTES), responses are built and
+// escaped in the middle, and the frame being received is decoded into the top of the window.
+/** Most bytes one link_rx call may pass (they sit at the start of the I/O window). */
+export const LINK_RX_BYTES = 1024;
+/** Where an outgoing RPC packet is built, and its most bytes. */
+export const LINK_TX_PACKET_AT = 1024;
+export const LINK_TX_PACKET_BYTES = 512;
+/** Where the outgoing HDLC frame is escaped before link.tx, and its most bytes (worst case). */
+export const LINK_TX_FRAME_AT = 1536;
+export const LINK_TX_FRAME_BYTES = 2 * (LINK_TX_PACKET_BYTES + 6) + 2;
+/** Where an incoming frame is unescaped, and its most bytes: pw_system's 1055-byte limit. */
+export const LINK_RX_FRAME_AT = 2592;
+export const LINK_RX_FRAME_BYTES = 1055;
+/** Most data bytes in one transfer chunk the device asks for (fits a 1055-byte frame). */
+export const LINK_MAX_CHUNK_BYTES = 960;
+/** Bytes the sender may have in flight (the transfer window). */
+export const LINK_WINDOW_BYTES = 8 * LINK_MAX_CHUNK_BYTES;
+/** The pw_transfer resource that receives a bundle (BundledUpdateStatus.transfer_id). */
+export const LINK_BUNDLE_RESOURCE_ID = 1;

@@ -58,6 +58,18 @@ export interface AgentExports {
   update_poll(budget: number): number;
 }
 
+/** The link variant (build/agent-link.wasm, assembly/link/index.ts) adds Pigweed's wire protocol. */
+export interface LinkExports extends AgentExports {
+  /** Feeds len received bytes placed at the start of the window (at most LINK_RX_BYTES). */
+  link_rx(len: number): number;
+  /** ms elapsed since the last call; returns 1 when an installed update waits for a reboot. */
+  link_tick(elapsedMs: number): number;
+  /** Copies the drop counters into the window; returns how many (u32 each). */
+  link_stats(): number;
+  /** Forgets a half-received frame and any open transfer session (the wire was reconnected). */
+  link_reset(): void;
+}
+
 export interface AgentInstance {
   exports: AgentExports;
   memory: WebAssembly.Memory;
@@ -65,22 +77,31 @@ export interface AgentInstance {
   io(): Uint8Array;
 }
 
-/** Where the release build lives; `npm run build` writes it. */
+/** Where the release builds live; `npm run build` writes them. */
 export const AGENT_WASM_URL = new URL("../build/agent.wasm", import.meta.url);
+export const AGENT_LINK_WASM_URL = new URL("../build/agent-link.wasm", import.meta.url);
 
-let compiled: Promise<WebAssembly.Module> | undefined;
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
 
-function compileAgent(): Promise<WebAssembly.Module> {
-  compiled ??= readFile(AGENT_WASM_URL)
-    .catch((cause: unknown) => {
-      throw new Error(`cannot read ${AGENT_WASM_URL.pathname}: run \`npm run build\` first`, { cause });
-    })
-    .then((bytes) => WebAssembly.compile(bytes));
-  // A failed compile must not poison every later call (the build may be fixed in between).
-  compiled.catch(() => {
-    compiled = undefined;
-  });
-  return compiled;
+function compileAgent(url: URL): Promise<WebAssembly.Module> {
+  let module = compiled.get(url.href);
+  if (!module) {
+    module = readFile(url)
+      .catch((cause: unknown) => {
+        throw new Error(`cannot read ${url.pathname}: run \`npm run build\` first`, { cause });
+      })
+      .then((bytes) => WebAssembly.compile(bytes));
+    compiled.set(url.href, module);
+    // A failed compile must not poison every later call (the build may be fixed in between).
+    module.catch(() => compiled.delete(url.href));
+  }
+  return module;
+}
+
+/** Where the link variant's frames go: link.tx(ptr, len) hands each encoded frame here. */
+export interface LinkPort {
+  /** One whole HDLC frame (flags included). Return 0, or a negative code if it cannot be sent. */
+  transmit(frame: Uint8Array): number;
 }
 
 /**
@@ -89,7 +110,20 @@ function compileAgent(): Promise<WebAssembly.Module> {
  * Exceptions thrown by the port (a simulated power cut) propagate through the WASM call.
  */
 export async function instantiateAgent(flash: FlashPort): Promise<AgentInstance> {
-  const module = await compileAgent();
+  return instantiate(AGENT_WASM_URL, flash, undefined);
+}
+
+export interface LinkAgentInstance extends AgentInstance {
+  exports: LinkExports;
+}
+
+/** A fresh instance of the link variant: flash imports on `flash`, frames out through `link`. */
+export async function instantiateLinkAgent(flash: FlashPort, link: LinkPort): Promise<LinkAgentInstance> {
+  return (await instantiate(AGENT_LINK_WASM_URL, flash, link)) as LinkAgentInstance;
+}
+
+async function instantiate(url: URL, flash: FlashPort, link: LinkPort | undefined): Promise<AgentInstance> {
+  const module = await compileAgent(url);
   let memory: WebAssembly.Memory | undefined;
   const view = (ptr: number, len: number): Uint8Array | undefined => {
     const buffer = memory!.buffer;
@@ -108,6 +142,13 @@ export async function instantiateAgent(flash: FlashPort): Promise<AgentInstance>
       },
       erase(addr: number, len: number): number {
         return flash.erase(addr >>> 0, len >>> 0);
+      },
+    },
+    link: {
+      tx(ptr: number, len: number): number {
+        const bytes = view(ptr >>> 0, len >>> 0);
+        // A copy: the agent reuses its transmit buffer for the next frame.
+        return bytes && link ? link.transmit(bytes.slice()) : ERR_IO_RANGE;
       },
     },
   };

@@ -4,7 +4,7 @@
 // leaves the device powered off until the next powerOn(). attach() is also a fresh instance, but
 // within the same run: it rejoins what the last power-on started (a firmware that reloads the
 // agent, or a CLI command continuing the run an earlier command left going).
-import { instantiateAgent, type AgentInstance } from "./agent-module.js";
+import { instantiateAgent, instantiateLinkAgent, type AgentInstance, type LinkPort } from "./agent-module.js";
 import type { FlashPort } from "./flash-port.js";
 import { USER_MANIFEST_NAME, type Board } from "./boards.js";
 import { encodeLayout } from "./layout.js";
@@ -12,15 +12,15 @@ import { statusInfo } from "./status.js";
 import { MAX_TARGET_NAME, MAX_TARGETS } from "../assembly/limits.js";
 import { OK, ERR_UPDATE_STATE, ERR_USER_MANIFEST_ABSENT } from "../assembly/status.js";
 
-/** Pigweed's BundledUpdateState. */
+/** Pigweed's BundledUpdateState (INSTALLING is its APPLYING; ABORTING is never reported). */
 export const UPDATE_STATES = [
-  "UNKNOWN", "INACTIVE", "TRANSFERRING", "TRANSFERRED", "VERIFYING", "VERIFIED", "INSTALLING", "FINISHED",
+  "UNKNOWN", "INACTIVE", "TRANSFERRING", "TRANSFERRED", "VERIFYING", "VERIFIED", "INSTALLING", "ABORTING", "FINISHED",
 ] as const;
 /** Pigweed's BundledUpdateResult. */
 export const UPDATE_RESULTS = [
   "UNKNOWN", "SUCCESS", "UNKNOWN_ERROR", "ABORTED", "TRANSFER_FAILED", "VERIFY_FAILED", "APPLY_FAILED",
 ] as const;
-export const STATE = { INACTIVE: 1, TRANSFERRING: 2, TRANSFERRED: 3, VERIFYING: 4, VERIFIED: 5, INSTALLING: 6, FINISHED: 7 } as const;
+export const STATE = { INACTIVE: 1, TRANSFERRING: 2, TRANSFERRED: 3, VERIFYING: 4, VERIFIED: 5, INSTALLING: 6, FINISHED: 8 } as const;
 export const RESULT = { UNKNOWN: 0, SUCCESS: 1, ABORTED: 3, TRANSFER_FAILED: 4, VERIFY_FAILED: 5, APPLY_FAILED: 6 } as const;
 
 export type Slot = "a" | "b";
@@ -113,9 +113,11 @@ function hex(bytes: Uint8Array): string {
 export class SimDevice {
   private agent: AgentInstance | undefined;
 
+  /** With `link`, the device runs the link variant (build/agent-link.wasm) and sends frames there. */
   constructor(
     readonly flash: FlashPort,
     readonly board: Board,
+    readonly link?: LinkPort,
   ) {}
 
   /** The running agent instance (after powerOn); throws when the device is off. */
@@ -146,7 +148,7 @@ export class SimDevice {
   /** A fresh instance with the board's layout configured (nothing else called yet). */
   private async instantiate(): Promise<AgentInstance> {
     this.agent = undefined;
-    const agent = await instantiateAgent(this.flash);
+    const agent = this.link ? await instantiateLinkAgent(this.flash, this.link) : await instantiateAgent(this.flash);
     this.agent = agent;
     const layout = encodeLayout(this.board);
     this.guard((a) => {

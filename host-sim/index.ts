@@ -83,3 +83,11 @@ export type { BootReport, InitOptions, UpdateOptions as SimUpdateOptions, Update
 export { APP_TARGET, DEFAULT_BOARD, boardNamed, loadBoard, requireImagesFit, validateBoard } from "./boards.js";
 export type { Board } from "./boards.js";
 export { encodeLayout } from "./layout.js";
+
+// The simulated device on a wire (the link variant of the agent), and `sim serve`.
+export { LinkedDevice, LINK_COUNTERS } from "./linked-device.js";
+export type { LinkCounters, LinkedDeviceOptions, StepResult, BootReason } from "./linked-device.js";
+export { serveDevice, ServeError } from "./serve.js";
+export type { ServeHandle, ServeOptions } from "./serve.js";
+export { instantiateLinkAgent, AGENT_LINK_WASM_URL } from "./agent-module.js";
+export type { LinkExports, LinkPort } from "./agent-module.js";

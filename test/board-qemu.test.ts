@@ -13,7 +13,7 @@ import { benchEd25519Vector } from "../board/native/generate-headers.js";
 import { demoFixtures } from "../board/native/fixtures.js";
 import { findLine, numberField, parseLine } from "../board/native/output.js";
 import { loadBoard } from "../host-sim/boards.js";
-import { instantiateAgent, refusingFlashPort } from "../host-sim/index.js";
+import { instantiateAgent, refusingFlashPort, STATE, RESULT } from "../host-sim/index.js";
 import { OK } from "../assembly/status.js";
 
 const MACHINES = Object.keys(QEMU_MACHINES);
@@ -41,7 +41,7 @@ describe.each(MACHINES)("update demo on QEMU %s", (machine) => {
     expect(factory).toContain("step provision result=0");
     expect(firstBoot).toContain(`image app present=1 length=${fixtures.factoryImage.length} sha256=${sha256Hex(fixtures.factoryImage)}`);
     expect(firstBoot).toContain(`flash app sha256=${sha256Hex(fixtures.factoryImage)}`);
-    expect(firstBoot).toContain("outcome update ok=1 state=7 result=1 error=0");
+    expect(firstBoot).toContain(`outcome update ok=1 state=${STATE.FINISHED} result=${RESULT.SUCCESS} error=0`);
     // After the reset: slot B, on trial, holding exactly the new image; confirm ends the trial.
     expect(afterUpdate).toContain("step boot result=1");
     expect(afterUpdate).toContain("boot info slot=b trial=1 root-version=1 targets-version=2 pending=0");
@@ -53,11 +53,11 @@ describe.each(MACHINES)("update demo on QEMU %s", (machine) => {
     const rejected = findLine(afterUpdate, "outcome", "update");
     expect(rejected.fields.ok).toBe("0");
     expect(numberField(rejected, "error")).toBeLessThan(0);
-    const outcomeAt = afterUpdate.indexOf(`outcome update ok=0 state=7 result=5 error=${rejected.fields.error}`);
+    const outcomeAt = afterUpdate.indexOf(`outcome update ok=0 state=${STATE.FINISHED} result=${RESULT.VERIFY_FAILED} error=${rejected.fields.error}`);
     expect(outcomeAt).toBeGreaterThan(0);
     expect(afterUpdate[outcomeAt - 1]).toMatch(new RegExp(`^step update-[a-z-]+ result=${rejected.fields.error}$`));
     const status = findLine(afterUpdate.slice(outcomeAt), "status", "update");
-    expect([status.fields.state, status.fields.result, status.fields["last-error"]]).toEqual(["7", "5", rejected.fields.error]);
+    expect([status.fields.state, status.fields.result, status.fields["last-error"]]).toEqual([String(STATE.FINISHED), String(RESULT.VERIFY_FAILED), rejected.fields.error]);
     // ...and after another reset the confirmed new image still runs.
     expect(afterReject).toContain("boot info slot=b trial=0 root-version=1 targets-version=2 pending=0");
     expect(afterReject).toContain(`flash app sha256=${sha256Hex(fixtures.updateImage)}`);

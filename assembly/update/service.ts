@@ -21,7 +21,7 @@ import {
   OK, ERR_UPDATE_STATE, ERR_TRANSFER_OFFSET, ERR_BUNDLE_TOO_LARGE, ERR_TRANSFER_LENGTH, ERR_IO_RANGE,
   ERR_TRIAL_PENDING, ERR_STORE_CORRUPT,
 } from "../status";
-import { IO_WINDOW_BYTES } from "../limits";
+import { IO_WINDOW_BYTES, MAX_BUNDLE_FILENAME } from "../limits";
 import { stagingOffset, stagingSize, sectorAt, sectorStart } from "../store/layout";
 import { RECORD_SESSION, readRecord, recordAddress, recordLength, writeRecordOf } from "../store/records";
 import { onTrial, installedSession } from "../store/control";
@@ -30,7 +30,9 @@ import { verifyBegin, verifyStep, verifyTotal, verifyHashed } from "./verify";
 import { installBegin, installStep, installTotal, installDone } from "./install";
 import { gateReset, gateForget, gateReady, gateReplay, gateWrite } from "./gate";
 
-// Pigweed's BundledUpdateState and BundledUpdateResult numbers.
+// Pigweed's BundledUpdateState and BundledUpdateResult numbers (bundled_update.proto at HEAD:
+// APPLYING 6, ABORTING 7, FINISHED 8). Abort completes within its call here, so ABORTING is never
+// reported; INSTALLING is Pigweed's APPLYING.
 export const STATE_UNKNOWN: u32 = 0;
 export const STATE_INACTIVE: u32 = 1;
 export const STATE_TRANSFERRING: u32 = 2;
@@ -38,7 +40,11 @@ export const STATE_TRANSFERRED: u32 = 3;
 export const STATE_VERIFYING: u32 = 4;
 export const STATE_VERIFIED: u32 = 5;
 export const STATE_INSTALLING: u32 = 6;
-export const STATE_FINISHED: u32 = 7;
+export const STATE_ABORTING: u32 = 7;
+export const STATE_FINISHED: u32 = 8;
+// Session records written before the numbers followed Pigweed's HEAD stored FINISHED as 7; a
+// session record never holds ABORTING (abort persists FINISHED), so 7 there can only mean FINISHED.
+const LEGACY_STATE_FINISHED: u32 = 7;
 export const RESULT_UNKNOWN: u32 = 0;
 export const RESULT_SUCCESS: u32 = 1;
 export const RESULT_UNKNOWN_ERROR: u32 = 2;
@@ -54,12 +60,18 @@ let durable: u32 = 0; // bytes received that survive a reset
 let total: u32 = 0; // bundle size, known from set_transferred
 let applyAfterVerify = false;
 let sessionId: u32 = 0; // the current (or last) session's id; 0 = none yet
+/** An install completed in this run: the new images run only after a reboot. */
+export let installedThisRun = false;
 
 // session record body: u32 state, u32 durable bytes, u32 total, u32 result, i32 last error,
-// u32 session id (a body without it, written before ids existed, reads as id 0: no session)
-const SESSION_BYTES: u32 = 24;
+// u32 session id, u32 bundle file name length, the name (MAX_BUNDLE_FILENAME bytes). Older bodies
+// end after the id (24 bytes: no name) or before it (20 bytes: id 0, no session).
+const NAME_AT: u32 = 28;
+const SESSION_BYTES: u32 = NAME_AT + <u32>MAX_BUNDLE_FILENAME;
+const UNNAMED_SESSION_BYTES: u32 = 24;
 const LEGACY_SESSION_BYTES: u32 = 20;
 const session: usize = memory.data(SESSION_BYTES, 4);
+let nameLen: u32 = 0; // the session's bundle file name lives at session + NAME_AT
 
 function persist(): i32 {
   store<u32>(session, state);
@@ -68,6 +80,7 @@ function persist(): i32 {
   store<u32>(session + 12, result);
   store<i32>(session + 16, lastError);
   store<u32>(session + 20, sessionId);
+  store<u32>(session + 24, nameLen);
   return writeRecordOf(RECORD_SESSION, false, session, SESSION_BYTES);
 }
 
@@ -80,14 +93,23 @@ export function serviceRestore(): i32 {
   total = 0;
   applyAfterVerify = false;
   sessionId = 0;
-  const legacy = recordAddress(RECORD_SESSION) != 0 && recordLength(RECORD_SESSION) == LEGACY_SESSION_BYTES;
+  nameLen = 0;
+  let bodyLen = SESSION_BYTES;
+  if (recordAddress(RECORD_SESSION) != 0) {
+    const stored = recordLength(RECORD_SESSION);
+    if (stored == LEGACY_SESSION_BYTES || stored == UNNAMED_SESSION_BYTES) bodyLen = stored;
+  }
   memory.fill(session, 0, SESSION_BYTES);
-  const rc = readRecord(RECORD_SESSION, session, legacy ? LEGACY_SESSION_BYTES : SESSION_BYTES);
+  const rc = readRecord(RECORD_SESSION, session, bodyLen);
   if (rc == 1) return OK;
   if (rc != OK) return rc;
   // Kept even when the session itself is dropped below: a new session never reuses an id.
   sessionId = load<u32>(session + 20);
-  const s = load<u32>(session);
+  const n0 = load<u32>(session + 24);
+  // A name longer than the field is bookkeeping damage, not boot state: keep the session, drop it.
+  nameLen = n0 <= <u32>MAX_BUNDLE_FILENAME ? n0 : 0;
+  let s = load<u32>(session);
+  if (s == LEGACY_STATE_FINISHED) s = STATE_FINISHED;
   const d = load<u32>(session + 4);
   const n = load<u32>(session + 8);
   const r = load<u32>(session + 12);
@@ -133,8 +155,19 @@ function finish(res: u32, error: i32): i32 {
 }
 
 export function updateStart(): i32 {
+  return updateStartNamed(0, 0);
+}
+
+/**
+ * Starts a session that remembers the bundle's file name (Pigweed's StartRequest.bundle_filename),
+ * so a host that reconnects, or comes back after a reset, can tell its own bundle from another's.
+ */
+export function updateStartNamed(name: usize, len: u32): i32 {
   if (state != STATE_INACTIVE) return ERR_UPDATE_STATE;
   if (onTrial) return ERR_TRIAL_PENDING;
+  if (len > <u32>MAX_BUNDLE_FILENAME) return ERR_IO_RANGE;
+  memory.copy(session + NAME_AT, name, len);
+  nameLen = len;
   state = STATE_TRANSFERRING;
   result = RESULT_UNKNOWN;
   lastError = OK;
@@ -236,6 +269,7 @@ export function updatePoll(budget: u32): i32 {
     const rc = installStep(b);
     if (rc < 0) return finish(RESULT_APPLY_FAILED, rc);
     if (rc > 0) return 1;
+    installedThisRun = true;
     const f = finish(RESULT_SUCCESS, OK);
     return f < 0 ? f : 0;
   }
@@ -252,11 +286,39 @@ export function updateReset(): i32 {
   if (state == STATE_INACTIVE) return OK;
   if (state != STATE_FINISHED) return ERR_UPDATE_STATE;
   state = STATE_INACTIVE;
+  nameLen = 0;
   result = RESULT_UNKNOWN;
   lastError = OK;
   durable = 0;
   total = 0;
   return persist();
+}
+
+/** The session's bundle file name: its bytes at bundleName(), bundleNameLength() of them. */
+export function bundleName(): usize {
+  return session + NAME_AT;
+}
+
+export function bundleNameLength(): u32 {
+  return state == STATE_INACTIVE ? 0 : nameLen;
+}
+
+/** Bundle bytes the device holds: received so far while transferring, else the recorded count. */
+export function updateBytesReceived(): u32 {
+  return state == STATE_TRANSFERRING ? writerPosition() : durable;
+}
+
+/** The update's current state (STATE_*), result (RESULT_*) and last error code. */
+export function updateState(): u32 {
+  return state;
+}
+
+export function updateResult(): u32 {
+  return result;
+}
+
+export function updateLastError(): i32 {
+  return lastError;
 }
 
 /**

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as status from "../../assembly/status.js";
-import { loadBoard, APP_TARGET, encodeLayout } from "../../host-sim/index.js";
+import { loadBoard, APP_TARGET, encodeLayout, STATE, RESULT } from "../../host-sim/index.js";
 import { QEMU_MACHINES } from "./machines.js";
 import { demoFixtures } from "./fixtures.js";
 import { cBytes, cHeader } from "./c-source.js";
@@ -19,7 +19,14 @@ function statusHeader(): string {
     .filter(([, value]) => typeof value === "number")
     .sort(([, a], [, b]) => (b as number) - (a as number))
     .map(([name, value]) => `#define ${name} (${value})`);
-  return cHeader("AIRLOCK_STATUS_H", "Status codes of the agent, from assembly/status.ts.", lines.join("\n"));
+  // Pigweed's BundledUpdateState / BundledUpdateResult numbers, as the agent reports them.
+  const states = Object.entries(STATE).map(([name, value]) => `#define UPDATE_STATE_${name} ${value}u`);
+  const results = Object.entries(RESULT).map(([name, value]) => `#define UPDATE_RESULT_${name} ${value}u`);
+  return cHeader(
+    "AIRLOCK_STATUS_H",
+    "Status codes of the agent (assembly/status.ts) and its update states and results (Pigweed's numbers).",
+    [...lines, ...states, ...results].join("\n"),
+  );
 }
 
 function layoutHeader(machine: string, boardName: string): string {

@@ -34,10 +34,10 @@
 /** Bytes hashed or copied per update_poll: what a main loop between watchdog kicks affords. */
 #define POLL_BUDGET_BYTES 4096u
 
-/** Pigweed's BundledUpdateState / BundledUpdateResult numbers used here. */
-#define STATE_INACTIVE 1u
-#define STATE_FINISHED 7u
-#define RESULT_SUCCESS 1u
+/** Pigweed's BundledUpdateState / BundledUpdateResult numbers (generated into airlock-status.h). */
+#define STATE_INACTIVE UPDATE_STATE_INACTIVE
+#define STATE_FINISHED UPDATE_STATE_FINISHED
+#define RESULT_SUCCESS UPDATE_RESULT_SUCCESS
 
 enum demo_phase { PHASE_FACTORY = 0, PHASE_FIRST_BOOT = 1, PHASE_AFTER_UPDATE = 2, PHASE_AFTER_REJECT = 3 };
 

@@ -15,3 +15,11 @@ export function integer(text: string): number {
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
+
+/** HOST:PORT for a TCP endpoint (an IPv6 host in brackets: [::1]:PORT). */
+export function tcpAddress(text: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535) throw new InvalidArgumentError("expected HOST:PORT such as 127.0.0.1:33000 (port 0..65535)");
+  return { host: match[1] ?? match[2]!, port };
+}

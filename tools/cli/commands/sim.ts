@@ -1,10 +1,10 @@
 // airlock sim init|update|boot|confirm: a simulated device in one file, driven like real hardware.
 import type { Command } from "commander";
-import { forDevice, reorderNote, RejectedError, readInput, parseTargetArgument } from "../../format/index.js";
+import { forDevice, reorderNote, RejectedError, InputError, readInput, parseTargetArgument } from "../../format/index.js";
 import type { CliIo } from "../io.js";
 import { progressFor } from "../progress.js";
 import type { BootReport, UpdateReport } from "../../../host-sim/index.js";
-import { integer } from "./options.js";
+import { integer, tcpAddress } from "./options.js";
 import { reportWrote, writeOutput, writesFiles, type OutputFlags } from "./output.js";
 
 // The simulator (agent loader, flash model) loads only when a sim verb runs: the other verbs
@@ -102,6 +102,50 @@ export function registerSim(program: Command, io: CliIo): void {
     });
 
   registerSimManifest(sim, io);
+  registerSimServe(sim, io);
+}
+
+function registerSimServe(sim: Command, io: CliIo): void {
+  sim
+    .command("serve")
+    .description("run the device on a wire: Pigweed's pw_hdlc/pw_rpc/pw_transfer over TCP, as a board on its UART (Ctrl-C stops it)")
+    .requiredOption("--flash <dev>", "device file (saved at every boot and whenever the device goes quiet)")
+    .option("--tcp <host:port>", "where to listen (port 0 picks a free one)", tcpAddress, { host: "127.0.0.1", port: 33000 })
+    .option("--power-cut-at <n>", "cut power during the N-th program/erase operation after start (once); it powers on again", integer)
+    .option("--tear", "with --power-cut-at: leave the interrupted operation half done")
+    .option("--auto-confirm", "confirm a trial image at boot, as firmware that passes its self-test does")
+    .option("--json", "print one JSON line per event ({event, ...}) instead of text")
+    .addHelpText("after", "\nSignals: SIGUSR1 resets the device (boots again from flash), SIGUSR2 cuts its power; SIGINT/SIGTERM save and stop.")
+    .action(async (options: { flash: string; tcp: { host: string; port: number }; powerCutAt?: number; tear?: boolean; autoConfirm?: boolean; json?: boolean }) => {
+      const { serveDevice, ServeError } = await simulator();
+      const say = (event: string, text: string, extra: Record<string, unknown> = {}) =>
+        io.out(options.json ? `${JSON.stringify({ event, message: text, ...extra })}\n` : `${text}\n`);
+      let handle;
+      try {
+        handle = await serveDevice({
+          flash: options.flash,
+          host: options.tcp.host,
+          port: options.tcp.port,
+          powerCutAt: options.powerCutAt,
+          powerCutMode: options.tear ? "torn" : "before",
+          autoConfirm: options.autoConfirm,
+          log: (line) => say("log", line),
+        });
+      } catch (err) {
+        if (err instanceof ServeError) throw new InputError(err.message);
+        throw err;
+      }
+      const { host, port } = handle.address;
+      say("listening", `listening on ${host}:${port} (pid ${process.pid}); send with \`airlock send BUNDLE --tcp ${host}:${port}\``, { host, port, pid: process.pid });
+      await new Promise<void>((resolve) => {
+        const stop = () => void handle.close().then(resolve);
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+        process.on("SIGUSR1", () => void handle.reset().catch(() => {}));
+        process.on("SIGUSR2", () => handle.powerCut());
+      });
+      say("stopped", `stopped; ${options.flash} saved`);
+    });
 }
 
 function registerSimManifest(sim: Command, io: CliIo): void {

@@ -1,0 +1,155 @@
+// `airlock sim serve`: a simulated device that speaks Pigweed's wire protocol over TCP, the way a
+// board speaks it over its UART. The device file is the device's flash: the serve loop saves it
+// at every boot and whenever the device has gone quiet after flash work, so other `sim` verbs
+// (and a later serve) see what a power cut, reset or update left. The device keeps running
+// across the connections that come and go, across resets and power cuts: a host that
+// reconnects finds it where it was, as a real device would be.
+import { createServer, type Server, type Socket } from "node:net";
+import { LinkedDevice, type BootReason } from "./linked-device.js";
+import { loadDevice, saveDevice, DeviceFileError } from "./device-file.js";
+import type { BootInfo } from "./device.js";
+import type { PowerCutMode } from "./flash.js";
+
+export interface ServeOptions {
+  /** The device file (made by `sim init`). */
+  flash: string;
+  host: string;
+  /** 0 = any free port (the address is in the handle). */
+  port: number;
+  /** Cut power during the N-th program/erase operation after start (1-based), once. */
+  powerCutAt?: number;
+  powerCutMode?: PowerCutMode;
+  /** Firmware that passes its self-test confirms a trial image at boot. */
+  autoConfirm?: boolean;
+  /** How long the device stays off after a power cut or before a reboot completes. */
+  offMs?: number;
+  log?(line: string): void;
+}
+
+export interface ServeHandle {
+  address: { host: string; port: number };
+  device: LinkedDevice;
+  /** A reset from the host side (reset pin or watchdog): off, then booted from flash. */
+  reset(): Promise<BootInfo>;
+  /** Power goes out now and comes back after offMs. */
+  powerCut(): void;
+  /** Stops listening, saves the device file. */
+  close(): Promise<void>;
+}
+
+const RUNNING = "running";
+
+export class ServeError extends Error {}
+
+/** Starts a simulated device on host:port; resolves once it listens and has booted. */
+export async function serveDevice(options: ServeOptions): Promise<ServeHandle> {
+  let image;
+  try {
+    image = loadDevice(options.flash);
+  } catch (err) {
+    if (err instanceof DeviceFileError) throw new ServeError(err.message);
+    throw err;
+  }
+  const log = options.log ?? (() => {});
+  const offMs = options.offMs ?? 100;
+  let client: Socket | undefined;
+  let dirty = false;
+  let closed = false;
+
+  const save = () => {
+    saveDevice(options.flash, { board: image.board, flash: image.flash, counters: { ...image.counters, [RUNNING]: device.powered ? 1 : 0 } });
+    dirty = false;
+  };
+  const describe = (info: BootInfo) =>
+    `slot ${info.slot.toUpperCase()}${info.trial ? " on trial" : ""}, root v${info.rootVersion}, targets v${info.targetsVersion}`;
+  const onBoot = (info: BootInfo, reason: BootReason) => {
+    log(`${reason === "power-on" ? "booted" : reason === "reset" ? "reset, booted" : "rebooted into the update"}: ${describe(info)}`);
+    save();
+  };
+  const device = new LinkedDevice(image.flash, image.board, (frame) => client?.write(frame), {
+    autoConfirm: options.autoConfirm,
+    onBoot,
+  });
+  if (options.powerCutAt !== undefined) image.flash.arm({ atOp: options.powerCutAt, mode: options.powerCutMode ?? "before" });
+
+  // After power went out (an armed cut, a reboot into an update), the device comes back by itself.
+  let restarting = false;
+  const comeBack = () => {
+    if (restarting || closed) return;
+    restarting = true;
+    log(`the device is off; it powers on again in ${offMs} ms`);
+    setTimeout(() => {
+      restarting = false;
+      if (closed) return;
+      device.powerOn().catch((err: unknown) => log(`power-on failed: ${(err as Error).message}`));
+    }, offMs);
+  };
+
+  // The main loop: ticks the link's timers, advances verify/install, saves when quiet.
+  let last = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const loop = () => {
+    timer = undefined;
+    if (closed) return;
+    const now = performance.now();
+    const elapsed = Math.max(0, Math.round(now - last));
+    last = now;
+    const result = device.step(elapsed);
+    if (result === "busy") dirty = true;
+    if (result === "off") {
+      if (!device.powered) comeBack();
+    } else if (result === "idle" && dirty) {
+      save();
+    }
+    timer = setTimeout(loop, result === "busy" ? 0 : 5);
+  };
+
+  await device.powerOn("power-on");
+  const server: Server = createServer((socket) => {
+    // One host at a time: a new connection replaces the old one (a host that crashed and came back).
+    if (client) client.destroy();
+    client = socket;
+    socket.setNoDelay(true);
+    device.linkReset();
+    log(`host connected from ${socket.remoteAddress}:${socket.remotePort}`);
+    socket.on("data", (bytes: Buffer) => {
+      device.receive(bytes);
+      dirty = true;
+      if (!device.powered) comeBack();
+    });
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      if (client === socket) client = undefined;
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(new ServeError(err.code === "EADDRINUSE"
+        ? `${options.host}:${options.port} is in use: pick another --tcp port (or 0 for any free one)`
+        : `cannot listen on ${options.host}:${options.port}: ${err.message}`)));
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const bound = server.address();
+  const address = { host: options.host, port: typeof bound === "object" && bound ? bound.port : options.port };
+  loop();
+
+  return {
+    address,
+    device,
+    async reset() {
+      const info = await device.reset();
+      return info;
+    },
+    powerCut() {
+      device.cut();
+      comeBack();
+    },
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      client?.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      save();
+    },
+  };
+}
