@@ -2,6 +2,10 @@
 // the I/O window stay under 16 KiB (read from the module's own sections), and the same single
 // page serves a 4 KiB and a 16 MiB bundle alike: memory size identical after both, and no byte
 // above 16 KiB is ever written (a canary pattern there survives boot and both updates).
+import {
+  IO_WINDOW_BYTES, LINK_RX_BYTES, LINK_TX_PACKET_AT, LINK_TX_PACKET_BYTES, LINK_TX_FRAME_AT, LINK_TX_FRAME_BYTES,
+  LINK_RX_FRAME_AT, LINK_RX_FRAME_BYTES,
+} from "../assembly/limits.js";
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -50,7 +54,7 @@ function canaryIntact(memory: WebAssembly.Memory): boolean {
 
 describe("fixed memory", () => {
   it("declares exactly one 64 KiB page as both initial and maximum size", () => {
-    for (const name of ["agent.wasm", "agent.debug.wasm"]) {
+    for (const name of ["agent.wasm", "agent.debug.wasm", "agent-link.wasm", "agent-link.debug.wasm"]) {
       const layout = readMemoryLayout(wasm(name));
       expect({ name, initial: layout.initialPages, maximum: layout.maximumPages }).toEqual({ name, initial: 1, maximum: 1 });
     }
@@ -71,6 +75,19 @@ describe("fixed memory", () => {
     expect(debug.dataEnd).toBeLessThan(STATIC_LIMIT);
     expect(release.dataEnd).toBeLessThan(STATIC_LIMIT);
     expect(ioEnd).toBeLessThanOrEqual(STATIC_LIMIT);
+  });
+
+  it("keeps the link variant's statics, I/O window and link buffers under 16 KiB", () => {
+    // The link lends the I/O window for its frame buffers (limits.ts LINK_*), so what it adds
+    // is its state alone; the debug build's last segment bounds all of it.
+    const debug = readMemoryLayout(wasm("agent-link.debug.wasm"));
+    const plain = readMemoryLayout(wasm("agent.debug.wasm"));
+    console.log(`link variant: debug statics end at ${debug.dataEnd} bytes (${debug.dataEnd - plain.dataEnd} more than without the link)`);
+    expect(debug.dataEnd).toBeLessThan(STATIC_LIMIT);
+    expect(LINK_RX_FRAME_AT + LINK_RX_FRAME_BYTES).toBeLessThanOrEqual(IO_WINDOW_BYTES);
+    expect(LINK_TX_FRAME_AT + LINK_TX_FRAME_BYTES + 1).toBeLessThanOrEqual(LINK_RX_FRAME_AT);
+    expect(LINK_TX_PACKET_AT + LINK_TX_PACKET_BYTES).toBeLessThanOrEqual(LINK_TX_FRAME_AT);
+    expect(LINK_RX_BYTES).toBeLessThanOrEqual(LINK_TX_PACKET_AT);
   });
 
   it("writes nothing above 16 KiB while configuring and booting", async () => {
