@@ -11,6 +11,7 @@ import { registerKeygen } from "./commands/keygen.js";
 import { registerManifest } from "./commands/manifest.js";
 import { registerRoot } from "./commands/root.js";
 import { registerSim } from "./commands/sim.js";
+import { registerSend } from "./commands/send.js";
 import { registerVerify } from "./commands/verify.js";
 import { AirlockError, PowerCutInterrupt, RejectedError } from "../format/index.js";
 
@@ -57,6 +58,7 @@ export function buildProgram(io: CliIo): Command {
   registerVerify(registerBundle(program, io), io);
   registerManifest(program, io);
   registerSim(program, io);
+  registerSend(program, io);
   return program;
 }
 

@@ -23,3 +23,5 @@ export type { DeviceStatus } from "./bundled-update-client.js";
 export { connectTcp, ConnectError } from "./tcp.js";
 export { sendBundle, SendError, DeviceConnection, agentErrorOf } from "./send.js";
 export type { SendOptions, SendReport, SendPhase, SendErrorCode } from "./send.js";
+export { openSerial, DEFAULT_BAUD } from "./serial.js";
+export type { SerialPortFactory, SerialPortLike } from "./serial.js";
