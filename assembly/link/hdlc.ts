@@ -50,7 +50,7 @@ function frameEnded(): bool {
   overflow = false;
   badEscape = false;
   escaping = false;
-  if (len == 0 && !tooLong) return false; // back-to-back flags: no frame
+  if (len == 0 && !tooLong && !broken) return false; // back-to-back flags: no frame
   if (tooLong) {
     count(COUNTER_TOO_LONG);
     return false;

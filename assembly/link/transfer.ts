@@ -67,6 +67,7 @@ let phase: u32 = IDLE;
 let session: u32 = 0;
 let windowEnd: u32 = 0;
 let recovering = false;
+let gapOffset: u64 = 0; // the last out-of-order offset seen while recovering
 let quietMs: u32 = 0;
 // The last session that ended with a COMPLETION, so a retried final chunk gets the same answer.
 let lastSession: u32 = 0;
@@ -224,8 +225,13 @@ function data(): void {
   if (phase != RECEIVING) return;
   const expected = updateBytesReceived();
   if (cOffset != <u64>expected) {
-    if (!recovering) {
-      recovering = true;
+    // One retransmit per gap: the rest of the window in flight arrives with rising offsets and is
+    // dropped quietly. An offset that does not rise means the client went back (its timeout
+    // repeated a chunk, or it missed our request): ask again.
+    const ask = !recovering || cOffset <= gapOffset;
+    recovering = true;
+    gapOffset = cOffset;
+    if (ask) {
       windowEnd = expected + <u32>LINK_WINDOW_BYTES;
       sendParameters(PARAMETERS_RETRANSMIT);
     }

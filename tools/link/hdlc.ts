@@ -111,7 +111,7 @@ export class HdlcDecoder {
     this.overflow = false;
     this.broken = false;
     this.escaping = false;
-    if (length === 0 && !overflow) return undefined;
+    if (length === 0 && !overflow && !broken) return undefined; // back-to-back flags: no frame
     if (overflow) {
       this.stats.tooLong++;
       return undefined;
