@@ -66,6 +66,7 @@ export const ERR_TARGETS_NOT_SIGNED = -64; // targets metadata misses the truste
 export const ERR_TARGETS_ROLE = -65; // targets metadata's role is not "targets"
 export const ERR_TARGETS_VERSION_MISSING = -66; // targets metadata has no version (or version 0)
 export const ERR_TARGETS_ROLLBACK = -67; // targets version older than the installed manifest's
+export const ERR_TRIAL_REVERTED = -106; // the update installed, but its image never confirmed and the device went back to the previous one
 export const ERR_TARGETS_VERSION_REUSED = -105; // targets version equals the installed one but lists other targets, lengths or hashes
 export const ERR_WRONG_HARDWARE = -68; // the bundle names other hardware than this device's layout
 export const ERR_BUNDLE_FORMAT = -69; // bundle structure invalid (unexpected metadata name, too many fields)

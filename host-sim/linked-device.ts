@@ -161,6 +161,11 @@ export class LinkedDevice {
     return Object.fromEntries(LINK_COUNTERS.map((name, i) => [name, values[i] ?? 0])) as LinkCounters;
   }
 
+  /** Bytes of linear memory the agent has now (it must stay one 64 KiB page). */
+  memoryBytes(): number {
+    return this.device.memoryBytes();
+  }
+
   bootInfo(): BootInfo {
     return this.device.bootInfo();
   }

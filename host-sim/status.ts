@@ -63,6 +63,7 @@ const TABLE: Array<[number, string, string]> = [
   [-66, "ERR_TARGETS_VERSION_MISSING", "the targets metadata has no version; create the bundle with --targets-version N (N >= 1)"],
   [-67, "ERR_TARGETS_ROLLBACK", "the bundle's targets version is older than the installed one (rollback refused); build the bundle with a version at least the installed one"],
   [-105, "ERR_TARGETS_VERSION_REUSED", "the bundle has the installed targets version but other content (targets, lengths or hashes): one version number must mean one firmware; build the new firmware with a higher --targets-version (the same version is accepted only to re-install exactly what runs)"],
+  [-106, "ERR_TRIAL_REVERTED", "the update installed, but the new image never confirmed itself and the device reverted to the previous one; find out why the new firmware failed its self-test (or did not call confirm) before sending it again"],
   [-68, "ERR_WRONG_HARDWARE", "the bundle is for other hardware than this device; build it with --hardware set to this board's hardware ID"],
   [-69, "ERR_BUNDLE_FORMAT", "the bundle's structure is invalid (metadata other than \"targets\", or too many fields); build it with `airlock bundle create`"],
   // Targets and payloads

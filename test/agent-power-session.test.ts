@@ -77,13 +77,14 @@ describe("a power cut right after the slot switch", () => {
     expectFinishedSuccess(d);
   });
 
-  it("stays FINISHED/SUCCESS after the unconfirmed image reverts: apply is refused, v1 keeps running", async () => {
+  it("reads FINISHED/APPLY_FAILED (ERR_TRIAL_REVERTED) after the unconfirmed image reverts: apply is refused, v1 keeps running", async () => {
     const k = await switchOperation();
     const { d, info } = await cutUpdate(k, "after");
     const reverted = await d.device.powerOn();
     expect(reverted.slot).not.toBe(info.slot);
     expect(runningImageHash(d, reverted)).toBe(sha256Hex(v1));
-    expectFinishedSuccess(d);
+    // Never SUCCESS while the old image runs: a host would call the update done.
+    expect(d.device.status()).toMatchObject({ state: STATE.FINISHED, result: RESULT.APPLY_FAILED, lastError: S.ERR_TRIAL_REVERTED });
     const x = d.device.instance.exports;
     const ops = d.flash.operations;
     expect(x.update_apply()).toBe(S.ERR_UPDATE_STATE);

@@ -17,7 +17,7 @@
 import { OK, ERR_NOT_PROVISIONED, ERR_NOT_BOOTED, ERR_TRIAL_NOT_BOOTED, ERR_ALREADY_BOOTED, ERR_BOOT_PENDING } from "../status";
 import { requireConfigured } from "../store/layout";
 import { RECORD_ROOT, recordAddress } from "../store/records";
-import { activeSlot, onTrial, trialTried, controlLoad, controlSave } from "../store/control";
+import { activeSlot, onTrial, trialTried, controlLoad, controlSave, controlRevert } from "../store/control";
 import { serviceRestore } from "../update/service";
 
 export let booted = false;
@@ -31,7 +31,7 @@ export function bootDevice(): i32 {
   rc = controlLoad();
   if (rc != OK) return rc;
   if (onTrial && trialTried) {
-    rc = controlSave(activeSlot == 0 ? 1 : 0, false, false);
+    rc = controlRevert(activeSlot == 0 ? 1 : 0);
   } else if (onTrial) {
     rc = controlSave(activeSlot, true, true);
   }

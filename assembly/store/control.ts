@@ -5,12 +5,15 @@
 //         u32 installed session (the id of the update session whose install made the last slot
 //         switch; 0 = none). The switch itself thus records that its session succeeded: a power
 //         cut between the switch and the session's own "finished" record leaves nothing unknown.
+//         u32 reverted session (the session whose image a revert took out of service; 0 = none):
+//         written by the revert itself, so "this update's image no longer runs" is never lost.
 // A body of the first three words only (written before the session id existed) is read as
-// "no installed session".
+// "no installed session"; one of four words (before reverts were recorded) as "none reverted".
 import { OK, ERR_STORE_CORRUPT } from "../status";
 import { RECORD_BOOT, readRecord, recordAddress, recordLength, writeRecordOf } from "./records";
 
-const BODY_BYTES: u32 = 16;
+const BODY_BYTES: u32 = 20;
+const UNREVERTED_BODY_BYTES: u32 = 16;
 const LEGACY_BODY_BYTES: u32 = 12;
 const body: usize = memory.data(BODY_BYTES, 4);
 
@@ -19,17 +22,24 @@ export let onTrial = false;
 export let trialTried = false;
 /** The update session the last slot switch completed (0 = none): see the header comment. */
 export let installedSession: u32 = 0;
+/** The update session whose image was reverted (0 = none). */
+export let revertedSession: u32 = 0;
 
 /** Loads boot control; a device without the record runs slot A, confirmed. */
 export function controlLoad(): i32 {
-  const legacy = recordAddress(RECORD_BOOT) != 0 && recordLength(RECORD_BOOT) == LEGACY_BODY_BYTES;
+  let bodyLen = BODY_BYTES;
+  if (recordAddress(RECORD_BOOT) != 0) {
+    const stored = recordLength(RECORD_BOOT);
+    if (stored == LEGACY_BODY_BYTES || stored == UNREVERTED_BODY_BYTES) bodyLen = stored;
+  }
   memory.fill(body, 0, BODY_BYTES);
-  const rc = readRecord(RECORD_BOOT, body, legacy ? LEGACY_BODY_BYTES : BODY_BYTES);
+  const rc = readRecord(RECORD_BOOT, body, bodyLen);
   if (rc == 1) {
     activeSlot = 0;
     onTrial = false;
     trialTried = false;
     installedSession = 0;
+    revertedSession = 0;
     return OK;
   }
   if (rc != OK) return rc;
@@ -39,29 +49,37 @@ export function controlLoad(): i32 {
   onTrial = trial == 1;
   trialTried = tried == 1;
   installedSession = load<u32>(body + 12);
+  revertedSession = load<u32>(body + 16);
   return OK;
 }
 
-function write(slot: u32, trial: bool, tried: bool, session: u32): i32 {
+function write(slot: u32, trial: bool, tried: bool, session: u32, reverted: u32): i32 {
   store<u32>(body, slot);
   store<u32>(body + 4, trial ? 1 : 0);
   store<u32>(body + 8, tried ? 1 : 0);
   store<u32>(body + 12, session);
+  store<u32>(body + 16, reverted);
   const rc = writeRecordOf(RECORD_BOOT, false, body, BODY_BYTES);
   if (rc != OK) return rc;
   activeSlot = slot;
   onTrial = trial;
   trialTried = tried;
   installedSession = session;
+  revertedSession = reverted;
   return OK;
 }
 
 /** Trial bookkeeping, confirm, revert: the installed session is carried over unchanged. */
 export function controlSave(slot: u32, trial: bool, tried: bool): i32 {
-  return write(slot, trial, tried, installedSession);
+  return write(slot, trial, tried, installedSession, revertedSession);
+}
+
+/** Revert: `slot` runs again, confirmed, and the installed session's image is out of service. */
+export function controlRevert(slot: u32): i32 {
+  return write(slot, false, false, installedSession, installedSession);
 }
 
 /** Install's switch: `slot` runs next, on trial, and update session `session` is complete. */
 export function controlSwitch(slot: u32, session: u32): i32 {
-  return write(slot, true, false, session);
+  return write(slot, true, false, session, revertedSession);
 }

@@ -19,12 +19,12 @@
 // Updates are refused while the running image is on trial: its revert slot must stay intact.
 import {
   OK, ERR_UPDATE_STATE, ERR_TRANSFER_OFFSET, ERR_BUNDLE_TOO_LARGE, ERR_TRANSFER_LENGTH, ERR_IO_RANGE,
-  ERR_TRIAL_PENDING, ERR_STORE_CORRUPT,
+  ERR_TRIAL_PENDING, ERR_STORE_CORRUPT, ERR_TRIAL_REVERTED,
 } from "../status";
 import { IO_WINDOW_BYTES, MAX_BUNDLE_FILENAME } from "../limits";
 import { stagingOffset, stagingSize, sectorAt, sectorStart } from "../store/layout";
 import { RECORD_SESSION, readRecord, recordAddress, recordLength, writeRecordOf } from "../store/records";
-import { onTrial, installedSession } from "../store/control";
+import { onTrial, installedSession, revertedSession } from "../store/control";
 import { writerBegin, writerFlush, writerPosition, writerProgrammed } from "./writer";
 import { verifyBegin, verifyStep, verifyTotal, verifyHashed } from "./verify";
 import { installBegin, installStep, installTotal, installDone } from "./install";
@@ -142,6 +142,13 @@ export function serviceRestore(): i32 {
     durable = d;
   } else if (s != STATE_INACTIVE) {
     return ERR_STORE_CORRUPT;
+  }
+  // The revert that took this session's image out of service is in the boot control record
+  // (written in the same step as the revert): a finished install whose image no longer runs is
+  // reported as such, never as a success.
+  if (state == STATE_FINISHED && result == RESULT_SUCCESS && sessionId != 0 && sessionId == revertedSession) {
+    result = RESULT_APPLY_FAILED;
+    lastError = ERR_TRIAL_REVERTED;
   }
   return OK;
 }

@@ -118,6 +118,15 @@ function transient(err: unknown): boolean {
 }
 
 export async function sendBundle(options: SendOptions): Promise<SendReport> {
+  const connection: { device?: DeviceConnection } = {};
+  try {
+    return await runSend(options, connection);
+  } finally {
+    connection.device?.close(); // on success and on every failure: no socket keeps the process alive
+  }
+}
+
+async function runSend(options: SendOptions, connection: { device?: DeviceConnection }): Promise<SendReport> {
   const clock = options.clock ?? realClock;
   const log = options.log ?? (() => {});
   const deviceTimeout = options.deviceTimeoutMs ?? 30_000;
@@ -126,6 +135,7 @@ export async function sendBundle(options: SendOptions): Promise<SendReport> {
   const maxResumes = options.maxResumes ?? 20;
   const started = clock.now();
   const device = new DeviceConnection(options.connect, clock, options.callTimeoutMs ?? 2000);
+  connection.device = device;
   let bytesSent = 0;
   let resumes = 0;
 
@@ -183,7 +193,9 @@ export async function sendBundle(options: SendOptions): Promise<SendReport> {
   }
   if (status.stateName === STATE.INACTIVE) {
     status = await ask("Start", (d) => d.update.start(options.filename));
-    if (refused(status)) rejectWith(status, "Start");
+    // A retried Start (its first answer was lost) is refused because the first one worked.
+    const started = status.stateName === STATE.TRANSFERRING && status.bundleFilename === options.filename;
+    if (refused(status) && !started) rejectWith(status, "Start");
   } else {
     log(`continuing the update the device holds: ${describe(status)}`);
   }
@@ -219,15 +231,19 @@ export async function sendBundle(options: SendOptions): Promise<SendReport> {
   // ---- verify and apply: started by one call, advanced by the device's main loop ----
   for (const phase of ["verify", "apply"] as const) {
     const deadline = clock.now() + workTimeout;
+    let refusals = 0;
     for (;;) {
       if (phase === "verify" && (status.stateName === STATE.VERIFIED || status.stateName === STATE.APPLYING)) break;
       if (phase === "apply" && status.stateName === STATE.FINISHED) break;
       if (status.stateName === STATE.FINISHED) rejectWith(status, phase);
       if (status.stateName === STATE.INACTIVE) throw new SendError(`the device dropped the update during ${phase} (${describe(status)})`, "BUSY");
       if (status.stateName === STATE.TRANSFERRED || (phase === "apply" && status.stateName === STATE.VERIFIED)) {
-        // Not started yet, or a reset undid the work: (re)start it.
+        // Not started yet, or a reset undid the work: (re)start it. A refusal is judged by the
+        // state it reports (a retried call finds the work already going), and only a refusal
+        // that leaves the state where it was, three times over, ends the send.
+        const before = status.stateName;
         status = await ask(phase === "verify" ? "Verify" : "Apply", (d) => (phase === "verify" ? d.update.verify() : d.update.apply()));
-        if (refused(status)) rejectWith(status, phase);
+        if (refused(status) && status.stateName === before && ++refusals >= 3) rejectWith(status, phase);
         continue;
       }
       if (status.progress !== undefined) options.onProgress?.(phase, status.progress, 10000);
