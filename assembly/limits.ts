@@ -81,9 +81,17 @@ export const LINK_TX_FRAME_BYTES = 2 * (LINK_TX_PACKET_BYTES + 6) + 2;
 /** Where an incoming frame is unescaped, and its most bytes: pw_system's 1055-byte limit. */
 export const LINK_RX_FRAME_AT = 2592;
 export const LINK_RX_FRAME_BYTES = 1055;
-/** Most data bytes in one transfer chunk the device asks for (fits a 1055-byte frame). */
-export const LINK_MAX_CHUNK_BYTES = 960;
-/** Bytes the sender may have in flight (the transfer window). */
-export const LINK_WINDOW_BYTES = 8 * LINK_MAX_CHUNK_BYTES;
+/**
+ * Most data bytes in one transfer chunk the device asks for: with the chunk's and RpcPacket's
+ * other fields at their longest (53 bytes with address, control and FCS) the frame stays within
+ * pw_system's 1055 bytes.
+ */
+export const LINK_MAX_CHUNK_BYTES = 1000;
+/**
+ * Bytes the sender may have in flight (the transfer window; extended when half is used). It
+ * costs no RAM (every chunk is staged as it arrives); 16 chunks keep a 115200-baud line busy
+ * across its latency with one PARAMETERS_CONTINUE per 8 chunks.
+ */
+export const LINK_WINDOW_BYTES = 16 * LINK_MAX_CHUNK_BYTES;
 /** The pw_transfer resource that receives a bundle (BundledUpdateStatus.transfer_id). */
 export const LINK_BUNDLE_RESOURCE_ID = 1;

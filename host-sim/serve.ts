@@ -38,6 +38,8 @@ export interface ServeHandle {
 }
 
 const RUNNING = "running";
+/** The device file is saved once the device has done no work and received nothing for this long. */
+const SAVE_WHEN_QUIET_MS = 300;
 
 export class ServeError extends Error {}
 
@@ -87,6 +89,7 @@ export async function serveDevice(options: ServeOptions): Promise<ServeHandle> {
 
   // The main loop: ticks the link's timers, advances verify/install, saves when quiet.
   let last = performance.now();
+  let quietSince = last;
   let timer: NodeJS.Timeout | undefined;
   const loop = () => {
     timer = undefined;
@@ -94,14 +97,23 @@ export async function serveDevice(options: ServeOptions): Promise<ServeHandle> {
     const now = performance.now();
     const elapsed = Math.max(0, Math.round(now - last));
     last = now;
-    const result = device.step(elapsed);
+    // Work in slices of a few ms, as a main loop between other tasks does, then let I/O in.
+    let result = device.step(elapsed);
+    const sliceEnd = now + 4;
+    while (result === "busy" && performance.now() < sliceEnd) result = device.step(0);
     if (result === "busy") dirty = true;
+    if (result !== "idle") quietSince = now;
     if (result === "off") {
       if (!device.powered) comeBack();
-    } else if (result === "idle" && dirty) {
-      save();
+    } else if (result === "idle" && dirty && now - quietSince >= SAVE_WHEN_QUIET_MS) {
+      save(); // a whole-flash write with fsync: only once the device has gone quiet
     }
-    timer = setTimeout(loop, result === "busy" ? 0 : 5);
+    if (result === "busy") {
+      timer = undefined;
+      setImmediate(loop);
+    } else {
+      timer = setTimeout(loop, 5);
+    }
   };
 
   await device.powerOn("power-on");
@@ -115,6 +127,7 @@ export async function serveDevice(options: ServeOptions): Promise<ServeHandle> {
     socket.on("data", (bytes: Buffer) => {
       device.receive(bytes);
       dirty = true;
+      quietSince = performance.now();
       if (!device.powered) comeBack();
     });
     socket.on("error", () => {});

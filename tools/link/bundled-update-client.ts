@@ -35,9 +35,9 @@ interface RawStatus {
 export class BundledUpdateClient {
   constructor(readonly rpc: RpcClient, readonly timeoutMs = DEFAULT_CALL_TIMEOUT_MS) {}
 
-  private async call(method: Method, request: Uint8Array): Promise<DeviceStatus> {
+  private async call(method: Method, request: Uint8Array, timeoutMs = this.timeoutMs): Promise<DeviceStatus> {
     const { BundledUpdateStatus, State, Result } = wireSchema();
-    const reply = await this.rpc.unary(BUNDLED_UPDATE_SERVICE, method, request, this.timeoutMs);
+    const reply = await this.rpc.unary(BUNDLED_UPDATE_SERVICE, method, request, timeoutMs);
     let raw: RawStatus;
     try {
       raw = decode<RawStatus>(BundledUpdateStatus, reply.payload);
@@ -63,8 +63,9 @@ export class BundledUpdateClient {
     return encode(wireSchema().Empty, {});
   }
 
-  getStatus(): Promise<DeviceStatus> {
-    return this.call("GetStatus", this.empty());
+  /** A shorter timeout suits polling: a poll lost while the device reboots is simply repeated. */
+  getStatus(timeoutMs?: number): Promise<DeviceStatus> {
+    return this.call("GetStatus", this.empty(), timeoutMs);
   }
   start(bundleFilename?: string): Promise<DeviceStatus> {
     const { StartRequest } = wireSchema();

@@ -132,6 +132,8 @@ async function runSend(options: SendOptions, connection: { device?: DeviceConnec
   const deviceTimeout = options.deviceTimeoutMs ?? 30_000;
   const workTimeout = options.workTimeoutMs ?? 600_000;
   const pollMs = options.pollMs ?? 100;
+  // Status polls while the device works: short, since one lost to a reboot is just asked again.
+  const pollTimeout = Math.min(options.callTimeoutMs ?? 2000, Math.max(500, 5 * pollMs));
   const maxResumes = options.maxResumes ?? 20;
   const started = clock.now();
   const device = new DeviceConnection(options.connect, clock, options.callTimeoutMs ?? 2000);
@@ -249,7 +251,7 @@ async function runSend(options: SendOptions, connection: { device?: DeviceConnec
       if (status.progress !== undefined) options.onProgress?.(phase, status.progress, 10000);
       if (clock.now() >= deadline) throw new SendError(`${phase} did not finish within ${Math.round(workTimeout / 1000)} s (device: ${describe(status)})`, "TIMEOUT");
       await sleep(clock, pollMs);
-      status = await ask("GetStatus", (d) => d.update.getStatus());
+      status = await ask("GetStatus", (d) => d.update.getStatus(pollTimeout));
     }
     options.onProgress?.(phase, 10000, 10000);
   }

@@ -53,6 +53,9 @@ export class TransferError extends Error {
 type Step = "start" | "confirm" | "data" | "completion";
 
 export class TransferClient {
+  // Session IDs one byte long on the wire (every chunk carries one), counted up per session.
+  private nextSession = 1 + Math.floor(Math.random() * 100);
+
   constructor(readonly rpc: RpcClient) {}
 
   /** Uploads data to resourceId; resolves when the server reports COMPLETION OK. */
@@ -62,7 +65,8 @@ export class TransferClient {
     const chunkTimeout = options.chunkTimeoutMs ?? DEFAULT_CHUNK_TIMEOUT_MS;
     const initialTimeout = options.initialTimeoutMs ?? DEFAULT_INITIAL_TIMEOUT_MS;
     const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
-    const session = 1 + Math.floor(Math.random() * 0x7ffffffe);
+    const session = this.nextSession;
+    this.nextSession = this.nextSession >= 127 ? 1 : this.nextSession + 1;
     const link = this.rpc.link.description;
 
     return new Promise<void>((resolve, reject) => {
