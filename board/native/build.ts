@@ -18,6 +18,11 @@ const TOOLS = ["wasm2c", "wat2wasm", "arm-none-eabi-gcc", "make", "qemu-system-a
 
 export type FirmwareProgram = "update-demo" | "bench" | "oob-probe";
 
+/** The link firmware (-Os only): build/board/<machine>-Os-link/link-device.elf */
+export function linkFirmwarePath(machine: string): string {
+  return join(BOARD_BUILD_DIR, `${machine}-Os-link`, "link-device.elf");
+}
+
 /** Where a program of the firmware is built: build/board/<machine>-<opt>/<program>.elf */
 export function firmwarePath(machine: string, opt: OptLevel, program: FirmwareProgram): string {
   return join(BOARD_BUILD_DIR, `${machine}-${opt}`, `${program}.elf`);

@@ -1,5 +1,5 @@
 // Runs a firmware ELF on a QEMU machine and collects what it printed over semihosting.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { QEMU_MACHINES } from "./machines.js";
 
 export interface FirmwareRun {
@@ -58,5 +58,81 @@ export function runFirmware(machine: string, elf: string, timeoutMs = 120_000, c
     exitCode: result.status,
     lines: result.stdout.split("\n").filter((line) => line.length > 0),
     stderr: result.stderr,
+  };
+}
+
+/** A firmware running on a QEMU machine whose first UART is a TCP server on 127.0.0.1:port. */
+export interface UartFirmware {
+  port: number;
+  lines: string[];
+  /** Resolves with the first line (from index `from`) matching `pattern`; rejects on exit or timeout. */
+  waitFor(pattern: RegExp, from?: number, timeoutMs?: number): Promise<{ line: string; index: number }>;
+  stop(): void;
+}
+
+/**
+ * Starts a firmware that talks on its UART (link-device.elf) and returns at once. No -icount
+ * here: the link's timeouts are wall-clock timeouts, and with -icount a polling main loop would
+ * run virtual time far ahead of the host on the other end of the wire.
+ */
+export function startUartFirmware(machine: string, elf: string, port: number): UartFirmware {
+  if (!QEMU_MACHINES[machine]) throw new Error(`unknown QEMU machine "${machine}"`);
+  const child = spawn("qemu-system-arm", [
+    "-M", machine, "-nographic", "-monitor", "none",
+    "-serial", `tcp:127.0.0.1:${port},server=on,wait=off`,
+    "-semihosting-config", "enable=on,target=native",
+    "-kernel", elf,
+  ], { stdio: ["ignore", "pipe", "pipe"] });
+  const lines: string[] = [];
+  let stderr = "";
+  let exited: string | undefined;
+  const waiters = new Set<() => void>();
+  let partial = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    partial += chunk.toString("utf8");
+    const parts = partial.split("\n");
+    partial = parts.pop()!;
+    lines.push(...parts.filter((l) => l.length > 0));
+    waiters.forEach((w) => w());
+  });
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  child.on("exit", (code, signal) => {
+    exited = `QEMU on ${machine} exited (${signal ?? code}): ${stderr.trim()}`;
+    waiters.forEach((w) => w());
+  });
+  child.on("error", (err: NodeJS.ErrnoException) => {
+    exited = err.code === "ENOENT" ? "qemu-system-arm is not installed: apt-get install qemu-system-arm (as .ci/run does)" : err.message;
+    waiters.forEach((w) => w());
+  });
+  return {
+    port,
+    lines,
+    waitFor(pattern, from = 0, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const index = lines.findIndex((l, i) => i >= from && pattern.test(l));
+          if (index >= 0) {
+            done();
+            resolve({ line: lines[index]!, index });
+          } else if (exited) {
+            done();
+            reject(new Error(`${exited}; waiting for ${pattern}; it printed:\n${lines.join("\n")}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`${machine}: no line matching ${pattern} within ${timeoutMs} ms; it printed:\n${lines.join("\n")}`));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    stop() {
+      child.kill("SIGKILL");
+    },
   };
 }

@@ -2,9 +2,16 @@
 
 #include "fatal.h"
 #include "flash-port.h"
+#ifdef AIRLOCK_LINK
+#include "link-port.h"
+#endif
 
 Z_agent_instance_t agent;
 static struct Z_flash_instance_t flash;
+#ifdef AIRLOCK_LINK
+// The link variant (build/agent-link.wasm) imports link.tx too: app/link-port.c.
+struct Z_link_instance_t link_port;
+#endif
 static int module_initialized;
 
 void agent_power_on(void) {
@@ -14,7 +21,12 @@ void agent_power_on(void) {
     module_initialized = 1;
   }
   // The imports receive &flash; they need the memory only once an export runs, after this.
+#ifdef AIRLOCK_LINK
+  Z_agent_instantiate(&agent, &flash, &link_port);
+  link_port.agent_memory = &agent.w2c_memory;
+#else
   Z_agent_instantiate(&agent, &flash);
+#endif
   flash.agent_memory = &agent.w2c_memory;
   // The window must lie inside the page; checked once here so agent_io() can be trusted.
   uint64_t end = (uint64_t)Z_agentZ_io_ptr(&agent) + Z_agentZ_io_len(&agent);

@@ -11,4 +11,7 @@
 #define BOARD_TIMER_HZ 25000000u
 #define BOARD_ICOUNT_SHIFT 10u
 
+/** The UART's APB clock, for its baud divider. */
+#define BOARD_UART_CLOCK_HZ 25000000u
+
 #endif

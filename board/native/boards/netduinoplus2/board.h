@@ -12,4 +12,7 @@
 #define BOARD_TIMER_HZ 1000000000u
 #define BOARD_ICOUNT_SHIFT 0u
 
+/** USART1's APB2 clock, for its baud divider (84 MHz with the PLL at 168 MHz). */
+#define BOARD_UART_CLOCK_HZ 84000000u
+
 #endif

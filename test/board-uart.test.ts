@@ -1,0 +1,123 @@
+// Issue 11 on the boards: each QEMU machine runs link-device.elf (the link variant through
+// wasm2c, -Os) with its UART on a TCP port, and `airlock send` updates it over that UART. The
+// device's boot info after the update (slot, versions, the image hash from its manifest and the
+// one the firmware hashes from flash) and its refusal of the bad-signature bundle must be what
+// the simulator's link device reports for the same bundles over the same protocol.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildFirmware, linkFirmwarePath } from "../board/native/build.js";
+import { startUartFirmware, type UartFirmware } from "../board/native/qemu.js";
+import { QEMU_MACHINES } from "../board/native/machines.js";
+import { demoFixtures } from "../board/native/fixtures.js";
+import { loadBoard } from "../host-sim/index.js";
+import { NorFlash } from "../host-sim/flash.js";
+import { SimDevice } from "../host-sim/device.js";
+import { sendBundle, SendError } from "../tools/link/index.js";
+import { BIN } from "./helpers/cli-run.js";
+import { LinkRig } from "./helpers/link-rig.js";
+
+const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+const dir = mkdtempSync(join(tmpdir(), "airlock-uart-"));
+const running: UartFirmware[] = [];
+
+beforeAll(() => {
+  buildFirmware();
+}, 300_000);
+afterAll(() => {
+  running.forEach((f) => f.stop());
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function airlockAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    child.on("exit", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** The simulator's answer for the same bundles: the link device over the modelled wire. */
+async function simulated(layoutBoard: string, fixtures: ReturnType<typeof demoFixtures>) {
+  const board = loadBoard(layoutBoard);
+  const flash = new NorFlash(board.flash);
+  await new SimDevice(flash, board).provision(fixtures.root, { app: fixtures.factoryImage });
+  const rig = new LinkRig({ board, flash });
+  await rig.start();
+  const report = await rig.run(sendBundle({ connect: rig.connect, bundle: fixtures.updateBundle, filename: "update.bundle", clock: rig.clock }));
+  const after = rig.device.bootInfo();
+  const bad = await rig.run(sendBundle({ connect: rig.connect, bundle: fixtures.badSignatureBundle, filename: "bad.bundle", clock: rig.clock })).catch((e: unknown) => e);
+  rig.stop();
+  return { report, after, badCode: bad instanceof SendError ? bad.agentError : String(bad) };
+}
+
+/** The last line starting with `prefix`. */
+function last(lines: string[], prefix: string): string {
+  const found = [...lines].reverse().find((l) => l.startsWith(prefix));
+  if (found === undefined) throw new Error(`no "${prefix}" line in:\n${lines.join("\n")}`);
+  return found;
+}
+
+const field = (line: string, name: string) => new RegExp(`${name}=(\\S+)`).exec(line)?.[1];
+
+for (const [machine, config] of Object.entries(QEMU_MACHINES)) {
+  describe(`link firmware on QEMU ${machine} over its UART`, () => {
+    it("updates with `airlock send` as the simulator does, and refuses the bad-signature bundle with the same code", async () => {
+      const fixtures = demoFixtures(loadBoard(config.layoutBoard).hardwareId);
+      const update = join(dir, `${machine}-update.bundle`);
+      const bad = join(dir, `${machine}-bad.bundle`);
+      writeFileSync(update, fixtures.updateBundle);
+      writeFileSync(bad, fixtures.badSignatureBundle);
+      const port = await freePort();
+      const firmware = startUartFirmware(machine, linkFirmwarePath(machine), port);
+      running.push(firmware);
+      const ready = await firmware.waitFor(/^link ready$/);
+      const before = last(firmware.lines.slice(0, ready.index), "boot info");
+      expect(before).toMatch(/slot=a .*targets-version=0/);
+
+      const sent = await airlockAsync(["send", update, "--tcp", `127.0.0.1:${port}`, "--json"]);
+      expect(sent.stderr).toBe("");
+      expect(sent.code).toBe(0);
+      const report = JSON.parse(sent.stdout) as { state: string; result: string; bytesSent: number };
+      const back = await firmware.waitFor(/^link ready$/, ready.index + 1);
+      const lines = firmware.lines.slice(ready.index + 1, back.index);
+      expect(lines).toContain("reset into the update");
+      const bootInfo = last(lines, "boot info");
+      const image = last(lines, "image app");
+      const flashHash = last(lines, "flash app");
+
+      const sim = await simulated(config.layoutBoard, fixtures);
+      expect({ state: report.state, result: report.result }).toEqual({ state: sim.report.state, result: sim.report.result });
+      expect(report.bytesSent).toBe(fixtures.updateBundle.length);
+      expect({ slot: field(bootInfo, "slot"), targets: Number(field(bootInfo, "targets-version")), root: Number(field(bootInfo, "root-version")) })
+        .toEqual({ slot: sim.after.slot, targets: sim.after.targetsVersion, root: sim.after.rootVersion });
+      expect(field(image, "sha256")).toBe(sim.after.images.app);
+      expect(field(image, "sha256")).toBe(sha(fixtures.updateImage));
+      expect(field(flashHash, "sha256")).toBe(sha(fixtures.updateImage));
+
+      const refused = await airlockAsync(["send", bad, "--tcp", `127.0.0.1:${port}`, "--json"]);
+      expect(refused.code).toBe(1);
+      expect((JSON.parse(refused.stdout) as { error: { code: string } }).error.code).toBe(sim.badCode);
+      const status = await airlockAsync(["device", "status", "--tcp", `127.0.0.1:${port}`, "--json"]);
+      expect(JSON.parse(status.stdout)).toMatchObject({ stateName: "FINISHED", resultName: "VERIFY_FAILED", bundleFilename: `${machine}-bad.bundle` });
+      firmware.stop();
+    }, 180_000);
+  });
+}
