@@ -151,6 +151,12 @@ async function main(): Promise<void> {
     line("agent static data + I/O window", `${fmt(sizes.agentStaticBytes)} bytes`,
       `${fmt(sizes.agentStaticBytes / KIB, 1)} KiB: ${sizes.agentStaticBytes < 16 * KIB ? "under" : "OVER"} the 16 KiB limit`);
   }
+  line("build/agent-link.wasm (with pw_hdlc/rpc/transfer)", `${fmt(sizes.linkBytes)} bytes`,
+    `${fmt(sizes.linkBytes / KIB, 1)} KiB; the link adds ${fmt(sizes.linkBytes - sizes.agentBytes)} bytes`);
+  if (sizes.linkStaticBytes !== undefined) {
+    line("link variant static data + I/O window + link buffers", `${fmt(sizes.linkStaticBytes)} bytes`,
+      `${fmt(sizes.linkStaticBytes / KIB, 1)} KiB: ${sizes.linkStaticBytes < 16 * KIB ? "under" : "OVER"} the 16 KiB limit (the link's buffers live in the I/O window)`);
+  }
 }
 
 await main();

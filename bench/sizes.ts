@@ -36,6 +36,9 @@ export function ed25519_verify_final(): i32 { return ed25519VerifyFinal(ed); }
 
 export interface Sizes {
   agentBytes: number;
+  /** build/agent-link.wasm: the agent plus Pigweed's wire protocol (assembly/link/). */
+  linkBytes: number;
+  linkStaticBytes: number | undefined;
   agentStaticBytes: number | undefined;
   cryptoBytes: number;
   cryptoStaticBytes: number;
@@ -55,8 +58,14 @@ export async function measureSizes(): Promise<Sizes> {
     // The debug build keeps zero-filled segments, so its data end is the end of static memory.
     agentStaticBytes = readMemoryLayout(readFileSync(build("agent.debug.wasm"))).dataEnd;
   } catch { /* reported as unknown */ }
+  let linkStaticBytes: number | undefined;
+  try {
+    linkStaticBytes = readMemoryLayout(readFileSync(build("agent-link.debug.wasm"))).dataEnd;
+  } catch { /* reported as unknown */ }
   return {
     agentBytes: statSync(build("agent.wasm")).size,
+    linkBytes: statSync(build("agent-link.wasm")).size,
+    linkStaticBytes,
     agentStaticBytes,
     cryptoBytes: statSync(build("crypto-only.wasm")).size,
     cryptoStaticBytes: staticEnd,

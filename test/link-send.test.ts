@@ -65,6 +65,23 @@ describe("send over the wire", () => {
     rig.stop();
   });
 
+  it("a second send after the first one died mid-transfer (a host crash) resumes from the device's offset", async () => {
+    const flash = await manufacture(board, c.rootV1, { app: v1 });
+    const rig = new LinkRig({ board, flash, faults: { atDeviceByte: [{ byte: 30_000, action: "cut-link" }] } });
+    await rig.start();
+    // The first host gives up at the first interruption, as a crashed one would.
+    const first = await rig.run(sendBundle({ connect: rig.connect, bundle, filename: "v2.bundle", clock: rig.clock, maxResumes: 0 })).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(SendError);
+    expect(rig.device.status()).toMatchObject({ stateName: "TRANSFERRING" });
+    const held = rig.device.status().bytesReceived;
+    expect(held).toBeGreaterThan(0);
+    const second = await rig.run(sendBundle({ connect: rig.connect, bundle, filename: "v2.bundle", clock: rig.clock }));
+    expect(second).toMatchObject({ result: "SUCCESS", resumes: 0 });
+    expect(second.bytesSent).toBe(bundle.length - held);
+    expect(rig.boots.at(-1)!.info.images.app).toBe(sha(v2));
+    rig.stop();
+  });
+
   it("a tampered bundle is refused with the agent's named error and the device keeps v1", async () => {
     const flash = await manufacture(board, c.rootV1, { app: v1 });
     const rig = new LinkRig({ board, flash });

@@ -76,6 +76,14 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const rows: BenchFigures[] = [];
   for (const machine of Object.keys(QEMU_MACHINES)) for (const opt of OPTS) rows.push(measure(machine, opt));
   console.log(table(rows));
+  for (const machine of Object.keys(QEMU_MACHINES)) {
+    const plain = agentFootprint(join(BUILD, `${machine}-Os`)).agent;
+    const link = agentFootprint(join(BUILD, `${machine}-Os-link`)).agent;
+    console.log(
+      `link variant on ${machine} (-Os, build/agent-link.wasm through wasm2c): agent text ${link.text} bytes ` +
+        `(+${link.text - plain.text} over ${plain.text} without the link), data+bss ${link.data + link.bss}`,
+    );
+  }
   console.log(
     "\nBytes from arm-none-eabi-size; stack by painting; instructions by QEMU -icount and a board timer " +
       "(board/README.md). Reference, same method on mps2-an386: Monocypher 4 Ed25519 verify 1.65 M (-O2), " +

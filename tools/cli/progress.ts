@@ -25,7 +25,7 @@ export function progressFor(io: CliIo): ProgressReporter {
   const bars = new cliProgress.MultiBar(
     {
       stream: io.progressStream,
-      format: "{phase} [{bar}] {percentage}% | {value}/{total} bytes",
+      format: "{phase} [{bar}] {percentage}% | {value}/{total} bytes | {rate} | ETA {eta_formatted}",
       hideCursor: true,
       clearOnComplete: false,
       fps: 20,
@@ -33,17 +33,24 @@ export function progressFor(io: CliIo): ProgressReporter {
     cliProgress.Presets.shades_classic,
   );
   const started = new Map<UpdatePhase, cliProgress.SingleBar>();
+  const startedAt = new Map<UpdatePhase, number>();
+  const rateOf = (phase: UpdatePhase, done: number) => {
+    const seconds = (performance.now() - (startedAt.get(phase) ?? performance.now())) / 1000;
+    const perSecond = seconds > 0.05 ? done / seconds : 0;
+    return perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(1)} MB/s` : `${(perSecond / 1e3).toFixed(1)} kB/s`;
+  };
   return {
     update(phase, done, total) {
       let bar = started.get(phase);
       if (!bar) {
-        bar = bars.create(Math.max(total, 1), 0, { phase: LABELS[phase] });
+        bar = bars.create(Math.max(total, 1), 0, { phase: LABELS[phase], rate: "" });
         started.set(phase, bar);
+        startedAt.set(phase, performance.now());
       }
       // A phase that has ended reports 0 of 0: keep what the bar last showed.
       if (total <= 0) return;
       bar.setTotal(total);
-      bar.update(Math.min(done, total));
+      bar.update(Math.min(done, total), { rate: rateOf(phase, Math.min(done, total)) });
     },
     finish() {
       for (const bar of started.values()) bar.update(bar.getTotal());
