@@ -83,7 +83,12 @@ export async function serveDevice(options: ServeOptions): Promise<ServeHandle> {
     setTimeout(() => {
       restarting = false;
       if (closed) return;
-      device.powerOn().catch((err: unknown) => log(`power-on failed: ${(err as Error).message}`));
+      device.powerOn().catch((err: unknown) => {
+        // A power cut armed for the boot itself, or a boot that failed: try again, as power
+        // that comes back does; say so each time.
+        log(`power-on failed: ${(err as Error).message}`);
+        comeBack();
+      });
     }, offMs);
   };
 

@@ -59,7 +59,7 @@ describe("sim serve and send over TCP", () => {
     const { port, child, events } = await serve(at("dev.flash"), "--power-cut-at", "40", "--auto-confirm");
     const sent = airlockBinAsync(["send", at("v2.bundle"), "--tcp", `127.0.0.1:${port}`, "--json"]);
     const run = await sent;
-    expect(run.stderr).toBe("");
+    expect(run.stderr, `sim serve said:\n${events.map((e) => e.message).join("\n")}`).toBe("");
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as { result: string; resumes: number; bytesSent: number; bundleBytes: number };
     expect(report.result).toBe("SUCCESS");

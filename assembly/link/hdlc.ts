@@ -27,6 +27,8 @@ let inFrame = false; // a flag was seen: bytes belong to a frame
 let escaping = false;
 let overflow = false;
 let badEscape = false;
+let flagOnly = false; // the last flag closed something: one more flag is no error
+let sawOutside = false;
 
 // The frame just decoded, for the handler.
 export let rxAddress: u64 = 0;
@@ -36,6 +38,8 @@ export let rxPayloadLen: u32 = 0;
 /** Forget any half-received frame (link reset, device reset). */
 export function hdlcReset(): void {
   frameLen = 0;
+  flagOnly = false;
+  sawOutside = false;
   inFrame = false;
   escaping = false;
   overflow = false;
@@ -50,7 +54,17 @@ function frameEnded(): bool {
   overflow = false;
   badEscape = false;
   escaping = false;
-  if (len == 0 && !tooLong && !broken) return false; // back-to-back flags: no frame
+  if (len == 0 && !tooLong && !broken) {
+    // The flag after a frame may open the next one; two flags with nothing between them
+    // otherwise are an empty frame, counted as Pigweed's decoder reports it.
+    if (flagOnly) flagOnly = false;
+    else {
+      count(COUNTER_TOO_SHORT);
+      flagOnly = true;
+    }
+    return false;
+  }
+  flagOnly = true;
   if (tooLong) {
     count(COUNTER_TOO_LONG);
     return false;
@@ -105,18 +119,26 @@ export function hdlcReceive(src: usize, len: u32, onFrame: () => void): void {
   for (let k: u32 = 0; k < len; k++) {
     const b = load<u8>(src + k);
     if (b == FLAG) {
-      if (inFrame && frameEnded()) onFrame();
+      if (inFrame) {
+        if (frameEnded()) onFrame();
+      } else {
+        flagOnly = sawOutside; // noise before this flag, already counted
+        sawOutside = false;
+      }
       inFrame = true;
       continue;
     }
     if (!inFrame) {
       outside++;
+      sawOutside = true;
       continue;
     }
     let v = b;
     if (escaping) {
       escaping = false;
       v = b ^ ESCAPE_XOR; // an escape followed by a flag ended the frame above, as broken
+      // Only a flag or an escape is ever escaped: anything else is corruption.
+      if (v != FLAG && v != ESCAPE) badEscape = true;
     } else if (b == ESCAPE) {
       escaping = true;
       continue;

@@ -66,6 +66,9 @@ export class HdlcDecoder {
   private escaping = false;
   private overflow = false;
   private broken = false;
+  /** The last flag closed something (a frame, an empty frame, noise): one more flag is no error. */
+  private flagOnly = false;
+  private sawOutside = false;
 
   constructor(readonly maxFrameBytes = MAX_FRAME_BYTES) {
     this.buffer = new Uint8Array(maxFrameBytes);
@@ -79,18 +82,25 @@ export class HdlcDecoder {
         if (this.inFrame) {
           const frame = this.end();
           if (frame) frames.push(frame);
+        } else {
+          // Bytes before this flag were noise (already counted): the flag itself opens a frame.
+          this.flagOnly = this.sawOutside;
+          this.sawOutside = false;
         }
         this.inFrame = true;
         continue;
       }
       if (!this.inFrame) {
         this.stats.outsideBytes++;
+        this.sawOutside = true;
         continue;
       }
       let v = b;
       if (this.escaping) {
         this.escaping = false;
         v = b ^ ESCAPE_XOR;
+        // Only a flag or an escape is ever escaped (Pigweed's decoder): anything else is corruption.
+        if (v !== FLAG && v !== ESCAPE) this.broken = true;
       } else if (b === ESCAPE) {
         this.escaping = true;
         continue;
@@ -111,7 +121,17 @@ export class HdlcDecoder {
     this.overflow = false;
     this.broken = false;
     this.escaping = false;
-    if (length === 0 && !overflow && !broken) return undefined; // back-to-back flags: no frame
+    if (length === 0 && !overflow && !broken) {
+      // The flag after a frame may open the next one ("~frame~~frame~"); two flags with nothing
+      // between them otherwise are an empty frame, counted (Pigweed's decoder reports it too).
+      if (this.flagOnly) this.flagOnly = false;
+      else {
+        this.stats.tooShort++;
+        this.flagOnly = true;
+      }
+      return undefined;
+    }
+    this.flagOnly = true;
     if (overflow) {
       this.stats.tooLong++;
       return undefined;
