@@ -7,7 +7,15 @@ import { ConnectError } from "./tcp.js";
 export const DEFAULT_BAUD = 115200;
 
 /** What openSerial needs of a port: serialport's SerialPort, or its SerialPortMock in tests. */
-export type SerialPortLike = Pick<SerialPort, "open" | "on" | "write" | "close" | "isOpen">;
+export interface SerialPortLike {
+  open(callback: (err: Error | null) => void): void;
+  on(event: "data", listener: (data: Buffer) => void): unknown;
+  on(event: "error", listener: (err: Error) => void): unknown;
+  on(event: "close", listener: () => void): unknown;
+  write(data: Buffer): unknown;
+  close(): unknown;
+  readonly isOpen: boolean;
+}
 export type SerialPortFactory = (options: { path: string; baudRate: number; autoOpen: false }) => SerialPortLike;
 
 const realPort: SerialPortFactory = (options) => new SerialPort(options);
