@@ -1,7 +1,8 @@
 // The device ABI: the only door into the agent. Integers and pointers only; every function here
 // is a thin call into the folders below. Names are a contract with firmware code and the tests.
 import { IO_WINDOW_BYTES } from "./limits";
-import { OK, ERR_IO_RANGE, ERR_ALREADY_BOOTED } from "./status";
+import { OK, ERR_IO_RANGE, ERR_ALREADY_BOOTED, ERR_SIGNATURE_INVALID } from "./status";
+import { p256Verify, P256_PUBLIC_KEY_BYTES, P256_SIGNATURE_BYTES } from "./crypto/p256";
 import { SHA256_CTX_BYTES, sha256Init, sha256Update, sha256Final } from "./crypto/sha256";
 import { SHA512_CTX_BYTES, sha512Init, sha512Update, sha512Final } from "./crypto/sha512";
 import {
@@ -100,6 +101,16 @@ export function ed25519_verify_update(len: u32): i32 {
 /** Finishes a streamed verification: 0 = valid, else a negative code. */
 export function ed25519_verify_final(): i32 {
   return ed25519VerifyFinal(ed25519Context);
+}
+
+// ECDSA P-256: the window holds [public key 65 (04 || X || Y)][signature 64 (r || s)][SHA-256
+// digest 32] (the agent hashes signed bytes itself as they stream; this surface takes the digest,
+// so tests can reach every digest, including those at or above the group order).
+const P256_HEADER_BYTES: u32 = P256_PUBLIC_KEY_BYTES + P256_SIGNATURE_BYTES;
+
+/** 0 when the window's signature is valid for its key and digest, else ERR_SIGNATURE_INVALID. */
+export function p256_verify_digest(): i32 {
+  return p256Verify(ioWindow, ioWindow + P256_PUBLIC_KEY_BYTES, ioWindow + P256_HEADER_BYTES) ? OK : ERR_SIGNATURE_INVALID;
 }
 
 

@@ -22,6 +22,7 @@ import {
 } from "./point";
 import { sc_is_canonical, sc_reduce64, sc_wnaf } from "./scalar";
 import { BASE_TABLE, BASE_WINDOW } from "./base-table";
+import { verifyWorkspace } from "./workspace";
 
 // ---- The verification context (caller-owned) ----
 
@@ -39,9 +40,13 @@ const READY: i32 = 0x45443235; // "ED25", a value no error code can take
 // ---- Shared scratch (one verification at a time; nothing on a stack, nothing allocated) ----
 
 const A_WINDOW: u32 = 5; // width of the per-key table: A, 3A, ..., 15A
-const aTable: usize = memory.data(<i32>(GE_BYTES << (A_WINDOW - 2)), 8);
-const hDigits: usize = memory.data(256, 8);
-const sDigits: usize = memory.data(256, 8);
+// The table and the scalars' digits live in the verification workspace, which P-256 shares:
+// one verification of either kind runs at a time (workspace.ts).
+const aTable: usize = verifyWorkspace;
+const hDigits: usize = aTable + (GE_BYTES << (A_WINDOW - 2));
+const sDigits: usize = hDigits + 256;
+/** Bytes of the workspace one Ed25519 verification uses. */
+export const ED25519_WORKSPACE_BYTES: u32 = <u32>((GE_BYTES << (A_WINDOW - 2)) + 512);
 const scalarPadded: usize = memory.data(40, 8); // a scalar with 8 zero bytes after it
 const digest: usize = memory.data(64, 8);
 const completed: usize = memory.data(<i32>GE_BYTES, 8);
