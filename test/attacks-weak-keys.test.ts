@@ -11,7 +11,7 @@ import { cast, image, makeBundle, makeRoot } from "./helpers/fixtures.js";
 import { manufacture, powerOn } from "./helpers/device.js";
 
 const hex = (text: string) => Uint8Array.from(Buffer.from(text, "hex"));
-const weak = (raw: Uint8Array): PublicKey => ({ raw, keyId: keyIdOf(raw) });
+const weak = (raw: Uint8Array): PublicKey => ({ type: "ed25519", raw, keyId: keyIdOf(raw, "ed25519") });
 
 // The eight small-order points (canonical encodings), and encodings with y >= p.
 const SMALL_ORDER = [

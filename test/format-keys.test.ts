@@ -1,6 +1,6 @@
 // Ed25519 keys: Pigweed key IDs (RFC 8032 vectors), and interop with openssl and node:crypto.
 import { execFileSync } from "node:child_process";
-import { createPrivateKey, generateKeyPairSync, sign as nodeSign } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ed from "@noble/ed25519";
@@ -91,7 +91,6 @@ describe("node:crypto and @noble/ed25519 interop", () => {
 describe("keys of other types", () => {
   const cases: Array<[string, () => string]> = [
     ["rsa", () => generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ format: "pem", type: "pkcs8" }).toString()],
-    ["ec", () => generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "pem", type: "pkcs8" }).toString()],
     ["ed448", () => generateKeyPairSync("ed448").privateKey.export({ format: "pem", type: "pkcs8" }).toString()],
     ["x25519", () => generateKeyPairSync("x25519").privateKey.export({ format: "pem", type: "pkcs8" }).toString()],
   ];
@@ -104,6 +103,12 @@ describe("keys of other types", () => {
       expect(() => loadPublicKey(path)).toThrow(`key of type ${type}`);
     });
   }
+
+  it("refuses an EC key on another curve, naming the curve", () => {
+    const path = join(dirs.make(), "k1.pem");
+    writeFileSync(path, generateKeyPairSync("ec", { namedCurve: "secp256k1" }).privateKey.export({ format: "pem", type: "pkcs8" }).toString());
+    expect(() => loadSigningKey(path)).toThrow(/EC key on secp256k1, but airlock's EC keys are P-256/);
+  });
 
   it("refuses a file that is not PEM, and a missing file, naming the file", () => {
     const dir = dirs.make();
@@ -125,5 +130,32 @@ describe("keys of other types", () => {
     const path = join(dir, "k.pub");
     writeFileSync(path, generateKeyPairSync("ed25519").publicKey.export({ format: "pem", type: "spki" }));
     expect(() => loadSigningKey(path)).toThrow(/is not a PEM private key/);
+  });
+});
+
+describe("ECDSA P-256 keys (Pigweed's key type)", () => {
+  it("reads openssl's P-256 keys (PKCS#8 and SEC 1 PEM), computes keys.py's key ID, and signs raw r || s", () => {
+    const dir = dirs.make();
+    const pkcs8 = join(dir, "p256.pem");
+    const sec1 = join(dir, "p256-sec1.pem");
+    const pub = join(dir, "p256.pub");
+    execFileSync("openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", pkcs8]);
+    execFileSync("openssl", ["ec", "-in", pkcs8, "-out", sec1], { stdio: "ignore" });
+    execFileSync("openssl", ["pkey", "-in", pkcs8, "-pubout", "-out", pub]);
+    const key = loadSigningKey(pkcs8);
+    expect(key.type).toBe("p256");
+    expect(key.raw.length).toBe(65);
+    expect(key.raw[0]).toBe(4);
+    expect(loadSigningKey(sec1).raw).toEqual(key.raw);
+    const publicKey = loadPublicKey(pub);
+    expect(publicKey).toMatchObject({ type: "p256", raw: key.raw });
+    // keys.py: sha256(key_type (3) || scheme (3) || keyval).
+    expect(Buffer.from(publicKey.keyId).toString("hex")).toBe(createHash("sha256").update(Buffer.of(3, 3)).update(key.raw).digest("hex"));
+    const message = Buffer.from("serialized targets metadata");
+    const sig = signBytes(key, message);
+    expect(sig.length).toBe(64);
+    expect(nodeVerify("sha256", message, { key: createPublicKey(readFileSync(pub)), dsaEncoding: "ieee-p1363" }, sig)).toBe(true);
+    expect(verifyBytes(key.raw, message, sig)).toBe(true);
+    expect(verifyBytes(key.raw, Buffer.from("other"), sig)).toBe(false);
   });
 });

@@ -2,8 +2,9 @@
 // must. Parsed from the source into one of two views (the trusted root, a bundle's new root),
 // keeping keys in RAM (they are used for every signature) and bytes in flash.
 //
-// Hardening: every key is Ed25519 (type 2, scheme 2, 32-byte value) and its key ID is recomputed
-// as SHA-256(type || scheme || value); key IDs are unique; requirement key IDs must name listed
+// Hardening: every key is Ed25519 (type 2, scheme 2, 32-byte value) or ECDSA P-256 (type 3,
+// scheme 3, the 65-byte uncompressed point, Pigweed's keyval) and its key ID is recomputed as
+// SHA-256(type || scheme || value), as Pigweed's keys.py computes it; key IDs are unique; requirement key IDs must name listed
 // keys, once each; thresholds must be > 0; role must be "root"; the version must be present.
 import {
   OK, ERR_PROTO_DUPLICATE_FIELD, ERR_PROTO_DUPLICATE_KEY, ERR_PROTO_TOO_MANY, ERR_KEY_ID_MISMATCH,
@@ -11,6 +12,7 @@ import {
   ERR_KEY_WEAK,
 } from "../status";
 import { ed25519CheckPublicKey } from "../crypto/ed25519";
+import { p256CheckPublicKey, P256_PUBLIC_KEY_BYTES } from "../crypto/p256";
 import { MAX_ROOT_KEYS } from "../limits";
 import {
   readField, FIELD_END, fieldNumber, fieldStart, fieldLen, fieldNext, expectWire, expectU32,
@@ -26,9 +28,12 @@ export const ROOT_CANDIDATE: u32 = 1;
 export const ROLE_REQ_ROOT: u32 = 0;
 export const ROLE_REQ_TARGETS: u32 = 1;
 
-const ED25519_KEY_TYPE: u32 = 2;
+export const KEY_TYPE_ED25519: u32 = 2;
 const ED25519_SCHEME: u32 = 2;
-const KEY_BYTES: u32 = 32;
+const ED25519_KEY_BYTES: u32 = 32;
+export const KEY_TYPE_P256: u32 = 3;
+const P256_SCHEME: u32 = 3;
+const MAX_KEY_BYTES: u32 = P256_PUBLIC_KEY_BYTES;
 const VIEWS: u32 = 2;
 
 const rootVersion: usize = memory.data(VIEWS * 4);
@@ -36,6 +41,7 @@ const keyCount: usize = memory.data(VIEWS * 4);
 // Keys stay in the source (flash, or memory at provisioning): only their addresses are kept.
 const keyIds: usize = memory.data(VIEWS * MAX_ROOT_KEYS * 4);
 const keyValues: usize = memory.data(VIEWS * MAX_ROOT_KEYS * 4);
+const keyTypes: usize = memory.data(VIEWS * MAX_ROOT_KEYS);
 // Per view and role: threshold, number of key IDs, and the key index of each.
 const reqThreshold: usize = memory.data(VIEWS * 2 * 4);
 const reqCount: usize = memory.data(VIEWS * 2 * 4);
@@ -44,7 +50,7 @@ const reqKeyIndex: usize = memory.data(VIEWS * 2 * MAX_ROOT_KEYS);
 const reqKeyAddr: usize = memory.data(2 * MAX_ROOT_KEYS * 4);
 
 const hashCtx: usize = memory.data(SHA256_CTX_BYTES, 8);
-const keyIdInput: usize = memory.data(2 + KEY_BYTES);
+const keyIdInput: usize = memory.data(2 + MAX_KEY_BYTES);
 const digest: usize = memory.data(32);
 
 export function rootVersionOf(view: u32): u32 {
@@ -57,9 +63,17 @@ export function rootKeyCount(view: u32): u32 {
 export function rootKeyId(view: u32, k: u32): u32 {
   return load<u32>(keyIds + (view * MAX_ROOT_KEYS + k) * 4);
 }
-/** Source address of key k's 32-byte Ed25519 public key. */
+/** Source address of key k's public key (32 bytes Ed25519, 65 bytes P-256: see rootKeyType). */
 export function rootKeyValue(view: u32, k: u32): u32 {
   return load<u32>(keyValues + (view * MAX_ROOT_KEYS + k) * 4);
+}
+/** KEY_TYPE_ED25519 or KEY_TYPE_P256. */
+export function rootKeyType(view: u32, k: u32): u32 {
+  return <u32>load<u8>(keyTypes + view * MAX_ROOT_KEYS + k);
+}
+/** Bytes of a public key of this type. */
+export function keyBytesOf(type: u32): u32 {
+  return type == KEY_TYPE_P256 ? P256_PUBLIC_KEY_BYTES : ED25519_KEY_BYTES;
 }
 export function requirementThreshold(view: u32, role: u32): u32 {
   return load<u32>(reqThreshold + (view * 2 + role) * 4);
@@ -105,8 +119,11 @@ function parseKey(view: u32, k: u32, start: u32, end: u32): i32 {
       else scheme = fieldU32;
     }
   }
-  if (type != ED25519_KEY_TYPE || scheme != ED25519_SCHEME || valueLen != KEY_BYTES) return ERR_KEY_UNSUPPORTED;
+  const ed25519 = type == KEY_TYPE_ED25519 && scheme == ED25519_SCHEME && valueLen == ED25519_KEY_BYTES;
+  const p256 = type == KEY_TYPE_P256 && scheme == P256_SCHEME && valueLen == P256_PUBLIC_KEY_BYTES;
+  if (!ed25519 && !p256) return ERR_KEY_UNSUPPORTED;
   store<u32>(keyValues + (view * MAX_ROOT_KEYS + k) * 4, value);
+  store<u8>(keyTypes + view * MAX_ROOT_KEYS + k, <u8>type);
   return OK;
 }
 
@@ -120,17 +137,24 @@ function parseKeyMapping(view: u32, k: u32, start: u32, end: u32): i32 {
   if (rc != OK) return rc;
   if (idLen != KEY_ID_BYTES) return ERR_KEY_ID_MISMATCH;
   store<u32>(keyIds + (view * MAX_ROOT_KEYS + k) * 4, id);
-  // Pigweed's key ID: SHA-256 over the key type byte, the scheme byte and the key value.
-  store<u8>(keyIdInput, <u8>ED25519_KEY_TYPE);
-  store<u8>(keyIdInput + 1, <u8>ED25519_SCHEME);
-  rc = sourceRead(rootKeyValue(view, k), keyIdInput + 2, KEY_BYTES);
+  // Pigweed's key ID: SHA-256 over the key type byte, the scheme byte and the key value (the
+  // scheme number equals the type number for both supported types).
+  const type = rootKeyType(view, k);
+  const bytes = keyBytesOf(type);
+  store<u8>(keyIdInput, <u8>type);
+  store<u8>(keyIdInput + 1, <u8>type);
+  rc = sourceRead(rootKeyValue(view, k), keyIdInput + 2, bytes);
   if (rc != OK) return rc;
   sha256Init(hashCtx);
-  sha256Update(hashCtx, keyIdInput, 2 + KEY_BYTES);
+  sha256Update(hashCtx, keyIdInput, 2 + bytes);
   sha256Final(hashCtx, digest);
   if (!sourceEquals(id, digest, KEY_ID_BYTES)) return ERR_KEY_ID_MISMATCH;
-  // keyIdInput + 2 holds the key's 32 bytes, just read from the source.
-  if (checkingNewRoot && ed25519CheckPublicKey(keyIdInput + 2) != OK) return ERR_KEY_WEAK;
+  // keyIdInput + 2 holds the key, just read from the source. A root about to be trusted may not
+  // list an Ed25519 key of small order, nor a P-256 "point" off the curve (or not 04 || X || Y).
+  if (checkingNewRoot) {
+    const sound = type == KEY_TYPE_P256 ? p256CheckPublicKey(keyIdInput + 2) : ed25519CheckPublicKey(keyIdInput + 2) == OK;
+    if (!sound) return ERR_KEY_WEAK;
+  }
   return OK;
 }
 

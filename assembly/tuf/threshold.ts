@@ -1,5 +1,6 @@
-// Signature thresholds: how many distinct keys of a role's requirement produced a valid Ed25519
-// signature over the exact signed bytes. Each key counts once however many signatures name it;
+// Signature thresholds: how many distinct keys of a role's requirement produced a valid signature
+// (Ed25519, or ECDSA P-256 over the bytes' SHA-256; one requirement may mix both) over the exact
+// signed bytes. Each key counts once however many signatures name it;
 // signatures from keys outside the requirement, or that fail, count for nothing. The message is
 // streamed from the source in chunks (ed25519VerifyUpdate), never held whole in RAM.
 import { OK } from "../status";
@@ -10,7 +11,11 @@ import {
   signedPayloadStart, signedPayloadLength, signedCount, signedKeyId, signedSignature,
   KEY_ID_BYTES, SIGNATURE_BYTES,
 } from "./signed";
-import { findKey, requirementCount, requirementKey, requirementThreshold, rootKeyValue } from "./root";
+import {
+  findKey, requirementCount, requirementKey, requirementThreshold, rootKeyValue, rootKeyType, keyBytesOf, KEY_TYPE_P256,
+} from "./root";
+import { SHA256_CTX_BYTES, sha256Init, sha256Update, sha256Final } from "../crypto/sha256";
+import { p256Verify, P256_PUBLIC_KEY_BYTES } from "../crypto/p256";
 import {
   ED25519_VERIFY_CTX_BYTES, ed25519VerifyInit, ed25519VerifyUpdate, ed25519VerifyFinal,
 } from "../crypto/ed25519";
@@ -20,13 +25,18 @@ const verifyCtx: usize = memory.data(ED25519_VERIFY_CTX_BYTES, 16);
 const chunk: usize = scratch;
 const keyId: usize = memory.data(KEY_ID_BYTES);
 const signature: usize = memory.data(SIGNATURE_BYTES);
-const publicKey: usize = memory.data(32);
+const publicKey: usize = memory.data(P256_PUBLIC_KEY_BYTES);
+const hashCtx: usize = memory.data(SHA256_CTX_BYTES, 8);
+const digest: usize = memory.data(32);
 
 /** Whether one signature (key index k in rootView) is valid over the view's payload. */
 function signatureHolds(rootView: u32, k: u32, signedView: u32): i32 {
-  const rc = sourceRead(rootKeyValue(rootView, k), publicKey, 32);
+  const type = rootKeyType(rootView, k);
+  const rc = sourceRead(rootKeyValue(rootView, k), publicKey, keyBytesOf(type));
   if (rc != OK) return rc;
-  if (ed25519VerifyInit(verifyCtx, publicKey, signature) != OK) return 0;
+  const p256 = type == KEY_TYPE_P256;
+  if (p256) sha256Init(hashCtx);
+  else if (ed25519VerifyInit(verifyCtx, publicKey, signature) != OK) return 0;
   const start = signedPayloadStart(signedView);
   const len = signedPayloadLength(signedView);
   let done: u32 = 0;
@@ -34,8 +44,13 @@ function signatureHolds(rootView: u32, k: u32, signedView: u32): i32 {
     const n = min(CHUNK_BYTES, len - done);
     const rc = sourceRead(start + done, chunk, n);
     if (rc != OK) return rc;
-    ed25519VerifyUpdate(verifyCtx, chunk, n);
+    if (p256) sha256Update(hashCtx, chunk, n);
+    else ed25519VerifyUpdate(verifyCtx, chunk, n);
     done += n;
+  }
+  if (p256) {
+    sha256Final(hashCtx, digest);
+    return p256Verify(publicKey, signature, digest) ? 1 : 0;
   }
   return ed25519VerifyFinal(verifyCtx) == OK ? 1 : 0;
 }

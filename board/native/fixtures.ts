@@ -27,7 +27,7 @@ function demoKey(label: string): SigningKey {
   const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: "der", type: "pkcs8" });
   const jwk = createPublicKey(privateKey).export({ format: "jwk" });
   const raw = new Uint8Array(Buffer.from(jwk.x as string, "base64url"));
-  return { privateKey, raw, keyId: keyIdOf(raw) };
+  return { type: "ed25519", privateKey, raw, keyId: keyIdOf(raw) };
 }
 
 /** Firmware-like bytes: a SHA-256 counter stream. Lengths are deliberately not word multiples. */

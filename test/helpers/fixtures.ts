@@ -1,7 +1,7 @@
 // Deterministic keys, roots, bundles and firmware images for the reliability, attack and fuzz
 // suites, built with the real host tooling (tools/root.ts, tools/bundle.ts): a failing case
 // replays exactly from its seed.
-import { createCipheriv, createHash, createPrivateKey, createPublicKey } from "node:crypto";
+import { createCipheriv, createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
 import { keyIdOf, type SigningKey, createRoot, signRoot, createBundle, signBundle } from "../../tools/format/index.js";
 
 // PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410): SEQUENCE { version 0, AlgorithmIdentifier
@@ -18,7 +18,7 @@ export function keyFromLabel(label: string): SigningKey {
   });
   const jwk = createPublicKey(privateKey).export({ format: "jwk" });
   const raw = new Uint8Array(Buffer.from(jwk.x as string, "base64url"));
-  return { privateKey, raw, keyId: keyIdOf(raw) };
+  return { type: "ed25519", privateKey, raw, keyId: keyIdOf(raw) };
 }
 
 /**
@@ -90,4 +90,12 @@ export function cast() {
     signers: [devRoot, prodRoot],
   });
   return { devRoot, devTargets, prodRoot, prodTargets, rootV1, rootV2 };
+}
+
+/** A fresh ECDSA P-256 signing key (Pigweed's key type). */
+export function p256Key(): SigningKey {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const jwk = publicKey.export({ format: "jwk" });
+  const raw = Uint8Array.from([4, ...Buffer.from(jwk.x!, "base64url"), ...Buffer.from(jwk.y!, "base64url")]);
+  return { type: "p256", privateKey, raw, keyId: keyIdOf(raw, "p256") };
 }

@@ -1,4 +1,4 @@
-// The host's format library: keys (PEM, Ed25519), root and targets metadata, bundles and
+// The host's format library: keys (PEM, Ed25519 and P-256), root and targets metadata, bundles and
 // manifests (build, parse, sign, inspect), the error classes every host tool reports with, and
 // file I/O whose errors name the file. Every folder above imports this entry, never a file in it.
 export * from "./errors.js";

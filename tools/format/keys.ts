@@ -1,5 +1,7 @@
-// Ed25519 keys as PEM files (PKCS#8 private, SPKI public), the same files `openssl genpkey
-// -algorithm ed25519` writes, and Pigweed's key IDs.
+// Keys as PEM files (PKCS#8 private, SPKI public): Ed25519, the same files `openssl genpkey
+// -algorithm ed25519` writes, and ECDSA P-256, the keys Pigweed's tools use (`openssl genpkey
+// -algorithm EC -pkeyopt ec_paramgen_curve:P-256`; SEC 1 "EC PRIVATE KEY" PEM reads too). Their
+// Pigweed key IDs, and signatures as devices read them (Ed25519's 64 bytes; P-256's raw r || s).
 import {
   createHash,
   createPrivateKey,
@@ -17,29 +19,46 @@ export const ED25519_PUBLIC_KEY_BYTES = 32;
 export const ED25519_SIGNATURE_BYTES = 64;
 
 /** A public key as the metadata records it. */
+export type KeyType = "ed25519" | "p256";
+
+export const P256_PUBLIC_KEY_BYTES = 65;
+
 export interface PublicKey {
-  /** The raw 32-byte Ed25519 public key (the `keyval` of a Key message). */
+  type: KeyType;
+  /** The key's `keyval`: 32 bytes (Ed25519) or the 65-byte uncompressed point 04 || X || Y (P-256). */
   raw: Uint8Array;
-  /** SHA-256(key_type byte || scheme byte || keyval), as Pigweed computes it. */
+  /** Pigweed's key ID: SHA-256(key type || scheme || keyval). */
   keyId: Uint8Array;
 }
 
-/** A private key able to sign metadata, with its public half. */
 export interface SigningKey extends PublicKey {
   privateKey: KeyObject;
 }
 
-/** Key ID of a raw Ed25519 public key: SHA-256(KeyType.ED25519 || KeyScheme.ED25519_SCHEME || keyval). */
-export function keyIdOf(rawPublicKey: Uint8Array): Uint8Array {
-  const { keyTypeEd25519, keySchemeEd25519 } = schema().enums;
+/** The type of a raw keyval by its form: 32 bytes Ed25519, 65 bytes starting 04 P-256. */
+export function keyTypeOfRaw(raw: Uint8Array): KeyType | undefined {
+  if (raw.length === ED25519_PUBLIC_KEY_BYTES) return "ed25519";
+  if (raw.length === P256_PUBLIC_KEY_BYTES && raw[0] === 4) return "p256";
+  return undefined;
+}
+
+/** The KeyType and KeyScheme numbers of tuf.proto for a key type. */
+export function keyEnumsOf(type: KeyType): { keyType: number; scheme: number } {
+  const e = schema().enums;
+  return type === "p256" ? { keyType: e.keyTypeP256, scheme: e.keySchemeP256 } : { keyType: e.keyTypeEd25519, scheme: e.keySchemeEd25519 };
+}
+
+/** Key ID of a raw public key: SHA-256(KeyType || KeyScheme || keyval), as Pigweed's keys.py. */
+export function keyIdOf(rawPublicKey: Uint8Array, type: KeyType = keyTypeOfRaw(rawPublicKey) ?? "ed25519"): Uint8Array {
+  const { keyType, scheme } = keyEnumsOf(type);
   return new Uint8Array(
-    createHash("sha256").update(Uint8Array.of(keyTypeEd25519, keySchemeEd25519)).update(rawPublicKey).digest(),
+    createHash("sha256").update(Uint8Array.of(keyType, scheme)).update(rawPublicKey).digest(),
   );
 }
 
 /** A fresh key pair as PEM text: PKCS#8 private key and SPKI public key. */
-export function generateKeyPair(): { privatePem: string; publicPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+export function generateKeyPair(type: KeyType = "ed25519"): { privatePem: string; publicPem: string } {
+  const { privateKey, publicKey } = type === "p256" ? generateKeyPairSync("ec", { namedCurve: "P-256" }) : generateKeyPairSync("ed25519");
   return {
     privatePem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
     publicPem: publicKey.export({ format: "pem", type: "spki" }).toString(),
@@ -57,11 +76,11 @@ export function loadSigningKey(path: string): SigningKey {
       throw new InputError(`${path} is an encrypted private key; airlock reads unencrypted PKCS#8 PEM (decrypt a copy with \`openssl pkey -in ${path} -out PLAIN.pem\`)`);
     }
     throw new InputError(
-      `${path} is not a PEM private key; make one with \`airlock keygen PATH\` or \`openssl genpkey -algorithm ed25519\``,
+      `${path} is not a PEM private key; make one with \`airlock keygen PATH\` (Ed25519) or \`airlock keygen --type p256 PATH\``,
     );
   }
-  requireEd25519(privateKey, path);
-  return { privateKey, ...publicKeyOf(createPublicKey(privateKey)) };
+  const type = requireSupported(privateKey, path);
+  return { privateKey, ...publicKeyOf(createPublicKey(privateKey), type) };
 }
 
 /**
@@ -78,27 +97,37 @@ export function loadPublicKey(path: string): PublicKey {
       `${path} is not a PEM public key; use the .pub file \`airlock keygen\` wrote, or \`openssl pkey -pubout\``,
     );
   }
-  requireEd25519(publicKey, path);
-  return publicKeyOf(publicKey);
+  return publicKeyOf(publicKey, requireSupported(publicKey, path));
 }
 
-/** Signs `message` (the exact serialized metadata bytes) with Ed25519. */
+/**
+ * Signs `message` (the exact serialized metadata bytes): Ed25519, or ECDSA P-256 over its SHA-256
+ * as raw r || s (IEEE P1363), the 64 bytes Pigweed's device code reads.
+ */
 export function signBytes(key: SigningKey, message: Uint8Array): Uint8Array {
+  if (key.type === "p256") return new Uint8Array(signMessage("sha256", message, { key: key.privateKey, dsaEncoding: "ieee-p1363" }));
   return new Uint8Array(signMessage(null, message, key.privateKey));
 }
 
-/** Checks an Ed25519 signature made by the raw public key over `message`. */
+/** Checks a signature made by the raw public key (of either type, by its form) over `message`. */
 export function verifyBytes(rawPublicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  if (rawPublicKey.length !== ED25519_PUBLIC_KEY_BYTES || signature.length !== ED25519_SIGNATURE_BYTES) return false;
+  const type = keyTypeOfRaw(rawPublicKey);
+  if (!type || signature.length !== ED25519_SIGNATURE_BYTES) return false;
   try {
+    if (type === "p256") return verifyMessage("sha256", message, { key: publicKeyFromRaw(rawPublicKey), dsaEncoding: "ieee-p1363" }, signature);
     return verifyMessage(null, message, publicKeyFromRaw(rawPublicKey), signature);
   } catch {
     return false; // a keyval that does not decode to a curve point verifies nothing
   }
 }
 
-/** A node:crypto public key for a raw 32-byte Ed25519 key (through JWK, no DER by hand). */
+/** A node:crypto public key for a raw keyval (through JWK, no DER by hand). */
 export function publicKeyFromRaw(raw: Uint8Array): KeyObject {
+  if (keyTypeOfRaw(raw) === "p256") {
+    const x = Buffer.from(raw.subarray(1, 33)).toString("base64url");
+    const y = Buffer.from(raw.subarray(33, 65)).toString("base64url");
+    return createPublicKey({ key: { kty: "EC", crv: "P-256", x, y }, format: "jwk" });
+  }
   return createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: Buffer.from(raw).toString("base64url") }, format: "jwk" });
 }
 
@@ -106,18 +135,27 @@ export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString("hex");
 }
 
-function publicKeyOf(publicKey: KeyObject): PublicKey {
+function publicKeyOf(publicKey: KeyObject, type: KeyType): PublicKey {
   const jwk = publicKey.export({ format: "jwk" });
-  if (typeof jwk.x !== "string") throw new Error("internal: Ed25519 JWK without x");
-  const raw = new Uint8Array(Buffer.from(jwk.x, "base64url"));
-  return { raw, keyId: keyIdOf(raw) };
+  if (typeof jwk.x !== "string") throw new Error("internal: a JWK without x");
+  let raw = new Uint8Array(Buffer.from(jwk.x, "base64url"));
+  if (type === "p256") {
+    if (typeof jwk.y !== "string") throw new Error("internal: an EC JWK without y");
+    raw = Uint8Array.from([4, ...Buffer.from(jwk.x, "base64url"), ...Buffer.from(jwk.y, "base64url")]);
+  }
+  return { type, raw, keyId: keyIdOf(raw, type) };
 }
 
-function requireEd25519(key: KeyObject, path: string): void {
+/** Ed25519, or EC on P-256; anything else is refused by name. */
+function requireSupported(key: KeyObject, path: string): KeyType {
   const type = key.asymmetricKeyType ?? "unknown";
-  if (type !== "ed25519") {
-    throw new InputError(
-      `${path} holds a key of type ${type}, but airlock keys are Ed25519; make one with \`airlock keygen PATH\` or \`openssl genpkey -algorithm ed25519\``,
-    );
+  if (type === "ed25519") return "ed25519";
+  if (type === "ec") {
+    const curve = key.asymmetricKeyDetails?.namedCurve;
+    if (curve === "prime256v1") return "p256";
+    throw new InputError(`${path} holds an EC key on ${curve ?? "an unknown curve"}, but airlock's EC keys are P-256; make one with \`airlock keygen --type p256 PATH\``);
   }
+  throw new InputError(
+    `${path} holds a key of type ${type}, but airlock keys are Ed25519 or ECDSA P-256; make one with \`airlock keygen PATH\` or \`airlock keygen --type p256 PATH\``,
+  );
 }

@@ -79,7 +79,7 @@ export interface Schema {
   UpdateBundle: protobuf.Type;
   Manifest: protobuf.Type;
   /** Enum values looked up by name from the schema (KeyType, KeyScheme, HashFunction). */
-  enums: { keyTypeEd25519: number; keySchemeEd25519: number; hashSha256: number };
+  enums: { keyTypeEd25519: number; keySchemeEd25519: number; keyTypeP256: number; keySchemeP256: number; hashSha256: number };
 }
 
 let loaded: Schema | undefined;
@@ -106,6 +106,8 @@ export function schema(): Schema {
     enums: {
       keyTypeEd25519: enumValue("KeyType", "ED25519"),
       keySchemeEd25519: enumValue("KeyScheme", "ED25519_SCHEME"),
+      keyTypeP256: enumValue("KeyType", "ECDSA_SHA2_NISTP256"),
+      keySchemeP256: enumValue("KeyScheme", "ECDSA_SHA2_NISTP256_SCHEME"),
       hashSha256: enumValue("HashFunction", "SHA256"),
     },
   };

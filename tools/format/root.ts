@@ -2,7 +2,7 @@
 // needs. Library functions used by the CLI, the tests and the other tools.
 import { MAX_ROOT_KEYS, MAX_ROOT_METADATA_BYTES } from "../../assembly/limits.js";
 import { InputError } from "./errors.js";
-import { hex, keyIdOf, type PublicKey, type SigningKey } from "./keys.js";
+import { hex, keyEnumsOf, keyIdOf, keyTypeOfRaw, type KeyType, type PublicKey, type SigningKey } from "./keys.js";
 import {
   appendSignature,
   checkSignatures,
@@ -49,12 +49,11 @@ export function createRoot(options: CreateRootOptions): Uint8Array {
   if (keys.size > MAX_ROOT_KEYS) {
     throw new InputError(`the root would list ${keys.size} distinct keys; a device accepts at most ${MAX_ROOT_KEYS} (MAX_ROOT_KEYS)`);
   }
-  const { keyTypeEd25519, keySchemeEd25519 } = schema().enums;
   const metadata = {
     commonMetadata: { specVersion: SPEC_VERSION, version, role: ROLE_ROOT },
     keys: [...keys.values()].map((key) => ({
       keyId: key.keyId,
-      key: { keyType: keyTypeEd25519, scheme: keySchemeEd25519, keyval: key.raw },
+      key: { ...keyEnumsOf(key.type), keyval: key.raw },
     })),
     rootSignatureRequirement: { keyIds: options.rootKeys.map((k) => k.keyId), threshold: rootThreshold },
     targetsSignatureRequirement: { keyIds: options.targetsKeys.map((k) => k.keyId), threshold: targetsThreshold },
@@ -193,12 +192,12 @@ export function describeRoot(root: ParsedRoot, trusted?: ParsedRoot): RootReport
   };
 }
 
-/** Hex key ID -> raw public key, for every Ed25519 key the root lists under its true key ID. */
+/** Hex key ID -> raw public key, for every Ed25519 or P-256 key the root lists under its true key ID. */
 export function publicKeysOf(metadata: RootMetadata): Map<string, Uint8Array> {
   const keys = new Map<string, Uint8Array>();
   for (const mapping of metadata.keys ?? []) {
     const keyval = mapping.key?.keyval;
-    if (!keyval || !mapping.keyId || !isEd25519(mapping)) continue;
+    if (!keyval || !mapping.keyId || !supportedTypeOf(mapping)) continue;
     keys.set(hex(mapping.keyId), keyval);
   }
   return keys;
@@ -209,9 +208,14 @@ export function listedKeyIdsOf(metadata: RootMetadata): Set<string> {
   return new Set((metadata.keys ?? []).filter((m) => m.keyId).map((m) => hex(m.keyId!)));
 }
 
-function isEd25519(mapping: KeyMapping): boolean {
-  const { keyTypeEd25519, keySchemeEd25519 } = schema().enums;
-  return mapping.key?.keyType === keyTypeEd25519 && mapping.key?.scheme === keySchemeEd25519;
+/** "ed25519" or "p256" when the mapping is a key of that type in its right form, else undefined. */
+function supportedTypeOf(mapping: KeyMapping): KeyType | undefined {
+  const keyval = mapping.key?.keyval ?? new Uint8Array();
+  for (const type of ["ed25519", "p256"] as const) {
+    const { keyType, scheme } = keyEnumsOf(type);
+    if (mapping.key?.keyType === keyType && mapping.key?.scheme === scheme && keyTypeOfRaw(keyval) === type) return type;
+  }
+  return undefined;
 }
 
 function keyReport(mapping: KeyMapping, rootRole: RoleReport, targetsRole: RoleReport): KeyReport {
@@ -223,11 +227,12 @@ function keyReport(mapping: KeyMapping, rootRole: RoleReport, targetsRole: RoleR
   ];
   const report: KeyReport = {
     keyId,
-    type: isEd25519(mapping) ? "ed25519" : `key type ${mapping.key?.keyType ?? 0} / scheme ${mapping.key?.scheme ?? 0}`,
+    type: supportedTypeOf(mapping) ?? `key type ${mapping.key?.keyType ?? 0} / scheme ${mapping.key?.scheme ?? 0}`,
     publicKey: hex(keyval),
     roles,
   };
-  if (isEd25519(mapping) && hex(keyIdOf(keyval)) !== keyId) report.keyIdMismatch = true;
+  const type = supportedTypeOf(mapping);
+  if (type && hex(keyIdOf(keyval, type)) !== keyId) report.keyIdMismatch = true;
   return report;
 }
 

@@ -5,7 +5,7 @@ const SIGNATURE_STATUS: Record<SignatureCheck["status"], string> = {
   valid: "valid",
   invalid: "INVALID (the signed bytes changed after signing, or the signature is corrupt)",
   "unknown-key": "not checked (key not listed in the root used)",
-  "unsupported-key": "not checked (the root lists this key, but its type is not Ed25519, which airlock and its devices do not support)",
+  "unsupported-key": "not checked (the root lists this key, but its type is neither Ed25519 nor ECDSA P-256, which airlock and its devices do not support)",
   "no-root": "not checked (no root given: pass --root ROOT)",
 };
 
