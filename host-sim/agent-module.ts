@@ -28,6 +28,8 @@ export interface AgentExports {
   /** Window: the next len message bytes. */
   ed25519_verify_update(len: number): number;
   ed25519_verify_final(): number;
+  /** Window: [public key 65 (04 || X || Y)][signature 64 (r || s)][SHA-256 digest 32]. 0 = valid. */
+  p256_verify_digest(): number;
 
   // update agent (assembly/index.ts "update agent"): 0 = OK, negative = a code in status.ts
   /** Layout descriptor (len bytes in the window); also mounts the record store. */

@@ -17,6 +17,8 @@ export interface AgentCrypto {
   sha512(data: Uint8Array): Uint8Array;
   /** RFC 8032 Ed25519 (PureEdDSA) verification with OpenSSL 3's verdicts. */
   ed25519Verify(publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array): boolean;
+  /** ECDSA P-256 over a SHA-256 digest: key 04 || X || Y (65 bytes), signature r || s (64 bytes). */
+  p256VerifyDigest(publicKey: Uint8Array, signature: Uint8Array, digest: Uint8Array): boolean;
   memory: WebAssembly.Memory;
 }
 
@@ -67,6 +69,14 @@ export async function loadAgent(): Promise<AgentCrypto> {
       if (x.ed25519_verify_init() !== OK) return false;
       stream(agent, message, x.ed25519_verify_update, "ed25519_verify_update");
       return x.ed25519_verify_final() === OK;
+    },
+    p256VerifyDigest(publicKey, signature, digest) {
+      if (publicKey.length !== 65 || signature.length !== 64 || digest.length !== 32) return false;
+      const io = agent.io();
+      io.set(publicKey, 0);
+      io.set(signature, 65);
+      io.set(digest, 129);
+      return x.p256_verify_digest() === OK;
     },
   };
 }

@@ -29,7 +29,7 @@ function agentVerifies(key: Uint8Array, sig: Uint8Array, digest: Uint8Array): bo
   io.set(key.subarray(0, 65), 0);
   io.set(sig.subarray(0, 64), 65);
   io.set(digest.subarray(0, 32), 129);
-  const rc = (agent.exports as unknown as { p256_verify_digest(): number }).p256_verify_digest();
+  const rc = agent.exports.p256_verify_digest();
   return rc === OK;
 }
 
