@@ -95,6 +95,9 @@ describe("bench on the emulated Cortex-M4", () => {
       const tampered = numberField(findLine(run.lines, "check", "ed25519-tampered"), "result");
       expect(tampered).toBeLessThan(0);
       expect(tampered).toBe(hostVerdict(true));
+      // P-256 (RFC 6979 A.2.5): valid as published, refused with a bit of r flipped.
+      expect(numberField(findLine(run.lines, "bench", "p256-verify"), "result")).toBe(OK);
+      expect(numberField(findLine(run.lines, "check", "p256-tampered"), "result")).toBeLessThan(0);
     }
     expect(hostVerdict(false)).toBe(OK);
     const instructionLines = (lines: string[]) =>
@@ -102,6 +105,14 @@ describe("bench on the emulated Cortex-M4", () => {
     // Two different timers (CMSDK at 25 MHz with icount shift 10, TIM2 at 1 GHz with shift 0)
     // must agree to the instruction, or the counting method is broken.
     expect(instructionLines(runs[1]!.lines)).toEqual(instructionLines(runs[0]!.lines));
+  });
+
+  it("keeps one P-256 verification under 15 M instructions at -O2 (aim 8 M)", () => {
+    const run = runFirmware("mps2-an386", firmwarePath("mps2-an386", "O2", "bench"));
+    expect(run.exitCode).toBe(0);
+    const instructions = numberField(findLine(run.lines, "bench", "p256-verify"), "instructions");
+    console.log(`P-256 verify on the Cortex-M4 at -O2: ${(instructions / 1e6).toFixed(2)} M instructions`);
+    expect(instructions).toBeLessThan(15_000_000);
   });
 
   it("keeps SHA-256 under 80 instructions per byte at -O2 and -Os", () => {

@@ -4,7 +4,7 @@
 // host-sim/layout.ts exactly as the simulator encodes it).
 //
 //   npx tsx board/native/generate-headers.ts OUT_DIR
-import { createPrivateKey, createPublicKey, sign } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, sign } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -72,14 +72,35 @@ export function benchEd25519Vector(): { publicKey: Uint8Array; signature: Uint8A
   return { publicKey, signature, message };
 }
 
+/**
+ * The P-256 case the bench verifies: RFC 6979 appendix A.2.5, ECDSA P-256 with SHA-256, message
+ * "sample" (a published vector: the same work in every run, and a verdict nobody here chose).
+ */
+export function benchP256Vector(): { publicKey: Uint8Array; signature: Uint8Array; digest: Uint8Array } {
+  const publicKey = Buffer.from(
+    "04" + "60fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6" + "7903fe1008b8bc99a41ae9e95628bc64f2f1b20c2d7e9f5177a3c294d4462299",
+    "hex",
+  );
+  const signature = Buffer.from(
+    "efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716" + "f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8",
+    "hex",
+  );
+  const digest = createHash("sha256").update("sample").digest();
+  return { publicKey: new Uint8Array(publicKey), signature: new Uint8Array(signature), digest: new Uint8Array(digest) };
+}
+
 function benchVectorsHeader(): string {
   const { publicKey, signature, message } = benchEd25519Vector();
+  const p256 = benchP256Vector();
   const body = [
     cBytes("bench_ed25519_public_key", publicKey),
     cBytes("bench_ed25519_signature", signature),
     cBytes("bench_ed25519_message", message),
+    cBytes("bench_p256_public_key", p256.publicKey),
+    cBytes("bench_p256_signature", p256.signature),
+    cBytes("bench_p256_digest", p256.digest),
   ].join("\n");
-  return cHeader("AIRLOCK_BENCH_VECTORS_H", "Ed25519 case for bench.c.", body);
+  return cHeader("AIRLOCK_BENCH_VECTORS_H", "Ed25519 and P-256 cases for bench.c.", body);
 }
 
 /** The update demo's inputs for a machine (bundles bound to its board's hardware ID). */

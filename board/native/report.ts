@@ -24,6 +24,7 @@ export interface BenchFigures {
   sha256PerByte: number;
   sha512PerByte: number;
   ed25519Verify: number | null;
+  p256Verify: number | null;
   stackPeak: number;
 }
 
@@ -39,6 +40,7 @@ export function measure(machine: string, opt: string, variant = ""): BenchFigure
   const sha256 = findLine(run.lines, "bench", "sha256");
   const sha512 = findLine(run.lines, "bench", "sha512");
   const verify = run.lines.some((l) => l.startsWith("bench ed25519-verify ")) ? findLine(run.lines, "bench", "ed25519-verify") : null;
+  const p256 = run.lines.some((l) => l.startsWith("bench p256-verify ")) ? findLine(run.lines, "bench", "p256-verify") : null;
   const stacks = [sha256, sha512, ...(verify ? [verify] : [])].map((l) => numberField(l, "stack"));
   return {
     machine,
@@ -50,6 +52,7 @@ export function measure(machine: string, opt: string, variant = ""): BenchFigure
     sha256PerByte: numberField(sha256, "per-byte-x100") / 100,
     sha512PerByte: numberField(sha512, "per-byte-x100") / 100,
     ed25519Verify: verify ? numberField(verify, "instructions") : null,
+    p256Verify: p256 ? numberField(p256, "instructions") : null,
     stackPeak: Math.max(...stacks),
   };
 }
@@ -57,7 +60,7 @@ export function measure(machine: string, opt: string, variant = ""): BenchFigure
 function table(rows: BenchFigures[]): string {
   const header = [
     "machine", "opt", "agent text", "agent data+bss", "runtime+glue text", "runtime+glue data+bss",
-    "peak stack", "SHA-256 instr/byte", "SHA-512 instr/byte", "Ed25519 verify instr",
+    "peak stack", "SHA-256 instr/byte", "SHA-512 instr/byte", "Ed25519 verify instr", "P-256 verify instr",
   ];
   const lines = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
   for (const r of rows) {
@@ -66,6 +69,7 @@ function table(rows: BenchFigures[]): string {
         r.machine, `-${r.opt}`, r.agentText, r.agentRam, r.embeddingText, r.embeddingRam, r.stackPeak,
         r.sha256PerByte.toFixed(1), r.sha512PerByte.toFixed(1),
         r.ed25519Verify === null ? "n/a" : `${(r.ed25519Verify / 1e6).toFixed(3)} M`,
+        r.p256Verify === null ? "n/a" : `${(r.p256Verify / 1e6).toFixed(2)} M`,
       ].join(" | ")} |`,
     );
   }
