@@ -52,6 +52,19 @@ describe("pw_hdlc framing (expectations from pw_hdlc/py/encode_test.py)", () => 
 });
 
 describe("pw_rpc IDs", () => {
+  it("match the vectors of Pigweed's pw_rpc/py/tests/ids_test.py", () => {
+    const vectors: [number, string][] = [
+      [0x00000000, ""],
+      [0x00000001, "\0"],
+      [0x00010040, "\x01"],
+      [0x003f0f82, "?"],
+      [0xd3556087, "\0\0\0\x01\x01\x01\x01"],
+      [0x63d43d8c, "Pigweed?"],
+      [0x79ab6494, "Pigweed!Pigweed!Pigweed!Pigweed!Pigweed!Pigweed!"],
+    ];
+    for (const [id, name] of vectors) expect(pwRpcHash(name), JSON.stringify(name)).toBe(id);
+  });
+
   it("are Pigweed's 65599 hash of the names (pw_rpc/ids.py, evaluated here with BigInt)", () => {
     const python = (name: string) => {
       let hash = BigInt(name.length);
