@@ -34,7 +34,7 @@ export type StepResult = "busy" | "idle" | "off";
 export class LinkedDevice {
   private readonly device: SimDevice;
   private on = false;
-  private booting: Promise<BootInfo> | undefined;
+  private bootInProgress: Promise<BootInfo> | undefined;
   private pendingReason: BootReason = "power-on";
   readonly options: Required<Omit<LinkedDeviceOptions, "onBoot">> & Pick<LinkedDeviceOptions, "onBoot">;
   /** Power cuts that happened (armed ones and cut() calls). */
@@ -60,13 +60,18 @@ export class LinkedDevice {
     return this.on;
   }
 
+  /** A power-on is under way (the module is being instantiated and booted). */
+  get booting(): boolean {
+    return this.bootInProgress !== undefined;
+  }
+
   private get exports(): LinkExports {
     return this.device.instance.exports as LinkExports;
   }
 
   /** Powers on (fresh instance, configure, boot, optional confirm). Safe to call while booting. */
   powerOn(reason: BootReason = this.pendingReason): Promise<BootInfo> {
-    this.booting ??= (async () => {
+    this.bootInProgress ??= (async () => {
       try {
         this.flash.powerOn();
         let info = await this.device.powerOn();
@@ -83,10 +88,10 @@ export class LinkedDevice {
         this.off(err);
         throw err;
       } finally {
-        this.booting = undefined;
+        this.bootInProgress = undefined;
       }
     })();
-    return this.booting;
+    return this.bootInProgress;
   }
 
   /** Power goes out now; the next powerOn() boots from flash alone. */

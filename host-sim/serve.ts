@@ -77,12 +77,14 @@ export async function serveDevice(options: ServeOptions): Promise<ServeHandle> {
   // After power went out (an armed cut, a reboot into an update), the device comes back by itself.
   let restarting = false;
   const comeBack = () => {
-    if (restarting || closed) return;
+    // One power-on at a time: while one boots (slowly, on a loaded machine) the device is off,
+    // and asking again would reset it the moment it came up.
+    if (restarting || closed || device.booting || device.powered) return;
     restarting = true;
     log(`the device is off; it powers on again in ${offMs} ms`);
     setTimeout(() => {
       restarting = false;
-      if (closed) return;
+      if (closed || device.booting || device.powered) return;
       device.powerOn().catch((err: unknown) => {
         // A power cut armed for the boot itself, or a boot that failed: try again, as power
         // that comes back does; say so each time.

@@ -72,6 +72,10 @@ describe("sim serve and send over TCP", () => {
     await once(child, "exit");
     expect(events.map((e) => e.event)).toContain("stopped");
     expect(events.some((e) => /off; it powers on again/.test(e.message))).toBe(true);
+    // Exactly three power-ons: at start, after the cut, into the update. A slow boot on a busy
+    // machine must not be answered with another power-on (which would reset the device again).
+    expect(events.filter((e) => /^(booted|reset, booted|rebooted into the update):/.test(e.message)).map((e) => e.message.split(":")[0]))
+      .toEqual(["booted", "booted", "rebooted into the update"]);
     const boot = airlockBin(["sim", "boot", "--flash", at("dev.flash"), "--json"]);
     expect(JSON.parse(boot.stdout)).toMatchObject({ slot: "b", targetsVersion: 2, images: { app: sha256(firmware("v2", 90_000)) } });
   }, 120_000);
@@ -99,6 +103,9 @@ describe("sim serve and send over TCP", () => {
     const wrong = await airlockBinAsync(["send", at("v2.bundle"), "--tcp", "localhost"]);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/expected HOST:PORT/);
+    const notBundle = await airlockBinAsync(["send", at("v1.bin"), "--tcp", `127.0.0.1:${port}`]);
+    expect(notBundle.code).toBe(2);
+    expect(notBundle.stderr).toMatch(/v1\.bin is not a valid UpdateBundle/);
     const neither = await airlockBinAsync(["send", at("v2.bundle")]);
     expect(neither.code).toBe(2);
     expect(neither.stderr).toMatch(/--tcp HOST:PORT or --serial PATH/);

@@ -158,7 +158,7 @@ export class LinkRig {
   }
 
   private comeBack(): void {
-    if (this.restarting || this.stopped) return;
+    if (this.restarting || this.stopped || this.device.booting) return;
     this.restarting = true;
     this.clock.after(this.options.offMs ?? 50, () => {
       this.restarting = false;

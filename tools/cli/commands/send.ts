@@ -2,7 +2,7 @@
 // protocol to a device on TCP (`sim serve`, a board's UART bridged to a socket) or a serial port.
 import { basename } from "node:path";
 import { Option, type Command } from "commander";
-import { InputError, RejectedError, forDevice, readInput, reorderNote } from "../../format/index.js";
+import { InputError, RejectedError, forDevice, parseBundle, readInput, reorderNote } from "../../format/index.js";
 import type { ByteLink, DeviceStatus, SendPhase } from "../../link/index.js";
 import type { CliIo } from "../io.js";
 import { progressFor } from "../progress.js";
@@ -58,7 +58,10 @@ export function registerSend(program: Command, io: CliIo): void {
     .option("--timeout <seconds>", "how long the device may stay silent (rebooting, powered off) before send gives up", integer, 30)
     .option("--json", "print one object at the end ({result, state, bytesSent, bundleBytes, resumes, alreadyInstalled, durationMs}) and no bar"))
     .action(async (path: string, options: WireFlags & { name?: string; timeout: number }) => {
-      const { bytes: bundle, reordered } = forDevice(readInput(path, "bundle"));
+      const input = readInput(path, "bundle");
+      // Said here, before any device is disturbed: a file that is not a bundle never goes out.
+      parseBundle(input, path);
+      const { bytes: bundle, reordered } = forDevice(input);
       if (reordered) io.err(reorderNote(path));
       const connect = await connector(options);
       const { sendBundle, SendError } = await wire();
