@@ -34,6 +34,8 @@ export interface Board {
   /** Written into the layout descriptor; a bundle naming other hardware is refused. */
   hardwareId: string;
   flash: FlashGeometry;
+  /** Power-ons a new image gets on trial to call confirm() before boot() reverts it (1..255; default 1). */
+  trialBoots?: number;
   partitions: {
     metadata: Partition;
     staging: Partition;
@@ -151,6 +153,11 @@ export function validateBoard(value: unknown, where: string): Board {
     fail(`name "${name}" must be lower-case letters, digits, ".", "_" or "-"`);
   }
   const description = str(root.description, "description");
+  let trialBoots: number | undefined;
+  if (root.trialBoots !== undefined) {
+    trialBoots = uint(root.trialBoots, "trialBoots");
+    if (trialBoots < 1 || trialBoots > 255) fail(`trialBoots must be 1..255 (power-ons a new image gets to confirm), not ${trialBoots}`);
+  }
   const hardwareId = str(root.hardwareId, "hardwareId");
   if (Buffer.byteLength(hardwareId, "utf8") > MAX_HARDWARE_ID) {
     fail(`hardwareId "${hardwareId}" is longer than ${MAX_HARDWARE_ID} bytes; shorten it`);
@@ -270,6 +277,7 @@ export function validateBoard(value: unknown, where: string): Board {
     description,
     hardwareId,
     flash,
+    ...(trialBoots === undefined ? {} : { trialBoots }),
     partitions: { metadata, staging, targets },
   };
 }

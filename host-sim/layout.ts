@@ -1,7 +1,8 @@
 // The layout descriptor: the bytes firmware passes to the agent's configure(len) at every
 // power-on, describing the flash and its partitions. Little-endian, in this order:
 //    0 u32 magic LAYOUT_MAGIC ("ALAY")  4 u8 version  5 u8 write unit  6 u8 erased value
-//    7 u8 R sector runs  8 u8 T targets  9 u8 H hardware ID length  10 u16 reserved (0)
+//    7 u8 R sector runs  8 u8 T targets  9 u8 H hardware ID length
+//   10 u8 trial boots (power-ons a new image gets to confirm; 0 reads as 1)  11 u8 reserved (0)
 //   12 R x { u32 sector size, u32 sector count }
 //      metadata { u32 offset, u32 size }, staging { u32 offset, u32 size }
 //      T x { name: MAX_TARGET_NAME bytes UTF-8 zero-padded, u32 slot A, u32 slot B, u32 size }
@@ -38,7 +39,8 @@ export function encodeLayout(board: Board): Uint8Array {
   view.setUint8(7, board.flash.sectors.length);
   view.setUint8(8, board.partitions.targets.length);
   view.setUint8(9, hardwareId.length);
-  view.setUint16(10, 0, true);
+  view.setUint8(10, board.trialBoots ?? 1);
+  view.setUint8(11, 0);
   let at = HEADER_BYTES;
   const u32 = (v: number) => {
     view.setUint32(at, v, true);

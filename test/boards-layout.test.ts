@@ -16,7 +16,8 @@ describe("layout descriptor", () => {
     expect(bytes[7]).toBe(3); // sector runs
     expect(bytes[8]).toBe(1); // targets
     expect(bytes[9]).toBe("st,stm32f407".length);
-    expect(v.getUint16(10, true)).toBe(0);
+    expect(v.getUint8(10)).toBe(1); // trial boots: the default one power-on
+    expect(v.getUint8(11)).toBe(0);
     const words = (at: number, n: number) => Array.from({ length: n }, (_, i) => v.getUint32(at + 4 * i, true));
     expect(words(12, 6)).toEqual([16384, 4, 65536, 1, 131072, 7]);
     expect(words(36, 4)).toEqual([32768, 32768, 655360, 393216]); // metadata, staging

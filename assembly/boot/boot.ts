@@ -15,9 +15,9 @@
 // A trial image marked "tried" is running in this run - attach cannot tell this run from a
 // later power-on, which is why firmware must call boot(), never attach(), at power-on.
 import { OK, ERR_NOT_PROVISIONED, ERR_NOT_BOOTED, ERR_TRIAL_NOT_BOOTED, ERR_ALREADY_BOOTED, ERR_BOOT_PENDING } from "../status";
-import { requireConfigured } from "../store/layout";
+import { requireConfigured, trialBoots } from "../store/layout";
 import { RECORD_ROOT, recordAddress } from "../store/records";
-import { activeSlot, onTrial, trialTried, controlLoad, controlSave, controlRevert } from "../store/control";
+import { activeSlot, onTrial, trialTried, trialBootsUsed, controlLoad, controlSave, controlRevert } from "../store/control";
 import { serviceRestore } from "../update/service";
 
 export let booted = false;
@@ -30,10 +30,12 @@ export function bootDevice(): i32 {
   if (recordAddress(RECORD_ROOT) == 0) return ERR_NOT_PROVISIONED;
   rc = controlLoad();
   if (rc != OK) return rc;
-  if (onTrial && trialTried) {
+  // A trial image gets the layout's number of power-ons (1 unless the board says more) to call
+  // confirm(); each start is counted before it runs, so a cut never gives it an extra one.
+  if (onTrial && trialBootsUsed >= trialBoots) {
     rc = controlRevert(activeSlot == 0 ? 1 : 0);
   } else if (onTrial) {
-    rc = controlSave(activeSlot, true, true);
+    rc = controlSave(activeSlot, true, trialBootsUsed + 1);
   }
   if (rc != OK) return rc;
   rc = serviceRestore();
@@ -64,7 +66,7 @@ export function confirmImage(): i32 {
   if (!booted) return ERR_NOT_BOOTED;
   if (!onTrial) return OK;
   if (activeSlot != runningSlot || !trialTried) return ERR_TRIAL_NOT_BOOTED;
-  return controlSave(activeSlot, false, false);
+  return controlSave(activeSlot, false, 0);
 }
 
 export function requireBooted(): i32 {

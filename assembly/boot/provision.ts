@@ -161,7 +161,7 @@ export function provision(io: usize, len: u32): i32 {
   }
   rc = manifestSave(MANIFEST_NEXT, 0);
   if (rc != OK) return rc;
-  rc = controlSave(0, false, false);
+  rc = controlSave(0, false, 0);
   if (rc != OK) return rc;
   return writeRecordOf(RECORD_ROOT, false, rootAt, rootLen);
 }
