@@ -111,7 +111,7 @@ export function geometrySize(g: FlashGeometry): number {
 }
 
 /** A small seeded generator (mulberry32): tears must replay exactly from their seed. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;

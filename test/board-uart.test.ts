@@ -4,7 +4,6 @@
 // one the firmware hashes from flash) and its refusal of the bad-signature bundle must be what
 // the simulator's link device reports for the same bundles over the same protocol.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -18,7 +17,7 @@ import { loadBoard } from "../host-sim/index.js";
 import { NorFlash } from "../host-sim/flash.js";
 import { SimDevice } from "../host-sim/device.js";
 import { sendBundle, SendError } from "../tools/link/index.js";
-import { BIN } from "./helpers/cli-run.js";
+import { airlockBinAsync } from "./helpers/cli-run.js";
 import { LinkRig } from "./helpers/link-rig.js";
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
@@ -43,16 +42,6 @@ function freePort(): Promise<number> {
   });
 }
 
-function airlockAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-    child.on("exit", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 /** The simulator's answer for the same bundles: the link device over the modelled wire. */
 async function simulated(layoutBoard: string, fixtures: ReturnType<typeof demoFixtures>) {
@@ -92,7 +81,7 @@ for (const [machine, config] of Object.entries(QEMU_MACHINES)) {
       const before = last(firmware.lines.slice(0, ready.index), "boot info");
       expect(before).toMatch(/slot=a .*targets-version=0/);
 
-      const sent = await airlockAsync(["send", update, "--tcp", `127.0.0.1:${port}`, "--json"]);
+      const sent = await airlockBinAsync(["send", update, "--tcp", `127.0.0.1:${port}`, "--json"]);
       expect(sent.stderr).toBe("");
       expect(sent.code).toBe(0);
       const report = JSON.parse(sent.stdout) as { state: string; result: string; bytesSent: number };
@@ -112,10 +101,10 @@ for (const [machine, config] of Object.entries(QEMU_MACHINES)) {
       expect(field(image, "sha256")).toBe(sha(fixtures.updateImage));
       expect(field(flashHash, "sha256")).toBe(sha(fixtures.updateImage));
 
-      const refused = await airlockAsync(["send", bad, "--tcp", `127.0.0.1:${port}`, "--json"]);
+      const refused = await airlockBinAsync(["send", bad, "--tcp", `127.0.0.1:${port}`, "--json"]);
       expect(refused.code).toBe(1);
       expect((JSON.parse(refused.stdout) as { error: { code: string } }).error.code).toBe(sim.badCode);
-      const status = await airlockAsync(["device", "status", "--tcp", `127.0.0.1:${port}`, "--json"]);
+      const status = await airlockBinAsync(["device", "status", "--tcp", `127.0.0.1:${port}`, "--json"]);
       expect(JSON.parse(status.stdout)).toMatchObject({ stateName: "FINISHED", resultName: "VERIFY_FAILED", bundleFilename: `${machine}-bad.bundle` });
       firmware.stop();
     }, 180_000);

@@ -9,6 +9,7 @@ import crypto from "node:crypto";
 import { p256 } from "@noble/curves/p256";
 import { instantiateAgent, refusingFlashPort, type AgentInstance } from "../host-sim/index.js";
 import { OK } from "../assembly/status.js";
+import { seededRandom as mulberry32 } from "../host-sim/flash.js";
 
 const CASES = Number(process.env.AIRLOCK_P256_CASES ?? 10_000);
 const N = BigInt("0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
@@ -50,16 +51,6 @@ function opensslVerifies(key: Uint8Array, sig: Uint8Array, message: Uint8Array):
   }
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("ECDSA P-256 verification", () => {
   it(`agrees with OpenSSL on ${CASES} generated cases`, () => {

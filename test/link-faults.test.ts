@@ -12,20 +12,11 @@ import { sendBundle, SendError } from "../tools/link/index.js";
 import { cast, makeBundle } from "./helpers/fixtures.js";
 import { manufacture } from "./helpers/device.js";
 import { LinkRig, type FaultPlan, type FrameFate } from "./helpers/link-rig.js";
+import { seededRandom as mulberry32 } from "../host-sim/flash.js";
 
 const SCHEDULES = Number(process.env.AIRLOCK_LINK_SWEEP ?? 200);
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A fault schedule from a seed: per-frame fates at random rates, and up to two timed events. */
 function schedule(seed: number, bundleBytes: number): { plan: FaultPlan; random: () => number; summary: string } {

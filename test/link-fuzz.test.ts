@@ -9,19 +9,10 @@ import { loadBoard, LinkedDevice } from "../host-sim/index.js";
 import { HdlcDecoder, encodeUiFrame, pwRpcHash, wireSchema, encode, decode, RPC_ADDRESS } from "../tools/link/index.js";
 import { cast } from "./helpers/fixtures.js";
 import { manufacture } from "./helpers/device.js";
+import { seededRandom as mulberry32 } from "../host-sim/flash.js";
 
 const RUNS = Number(process.env.AIRLOCK_FUZZ_RUNS ?? 20000);
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("link layer fuzz", () => {
   it(`never traps on ${RUNS} random inputs and still answers`, async () => {

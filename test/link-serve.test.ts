@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { BIN, airlockBin, scratchDirs } from "./helpers/cli-run.js";
+import { BIN, airlockBin, airlockBinAsync, scratchDirs } from "./helpers/cli-run.js";
 import { firmware, ok, sha256 } from "./helpers/e2e-world.js";
 import { writeFileSync } from "node:fs";
 
@@ -111,15 +111,3 @@ describe("sim serve and send over TCP", () => {
     expect(neither.stderr).toMatch(/--tcp HOST:PORT or --serial PATH/);
   }, 120_000);
 });
-
-/** The bin as a child process without blocking this process's event loop (serve runs beside it). */
-function airlockBinAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-    child.on("exit", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}

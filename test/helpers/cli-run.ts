@@ -1,5 +1,5 @@
 // Runs the airlock CLI in-process (fast) or as the real bin (end to end), in scratch directories.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,6 +25,18 @@ export const BIN = fileURLToPath(new URL("../../bin/airlock.js", import.meta.url
 export function airlockBin(args: string[], options: { cwd?: string } = {}): CliRun {
   const result = spawnSync(process.execPath, [BIN, ...args], { cwd: options.cwd, encoding: "utf8", timeout: 60_000 });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The bin as a child process without blocking this process's event loop (a device may run beside it). */
+export function airlockBinAsync(args: string[]): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    child.on("exit", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }
 
 /** A fresh scratch directory; `cleanup` removes every directory made so far. */
