@@ -17,6 +17,11 @@ import { readMemoryLayout } from "./helpers/wasm-layout.js";
 import { cast, image, makeBundle } from "./helpers/fixtures.js";
 import { codeName, manufacture, powerOn, runningImage } from "./helpers/device.js";
 import { OK } from "../assembly/status.js";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BOARD_LINEAR_MEMORY_BYTES } from "../board/native/machines.js";
 
 const PAGE = 65536;
 const STATIC_LIMIT = 16 * 1024;
@@ -89,6 +94,32 @@ describe("fixed memory", () => {
     expect(LINK_TX_PACKET_AT + LINK_TX_PACKET_BYTES).toBeLessThanOrEqual(LINK_TX_FRAME_AT);
     expect(LINK_RX_BYTES).toBeLessThanOrEqual(LINK_TX_PACKET_AT);
   });
+
+  it("ends every static of the release builds below the boards' linear memory", async () => {
+    // The boards back only the first BOARD_LINEAR_MEMORY_BYTES of the page (board/native/
+    // machines.ts). The release build elides zero-filled statics from its data segments, so the
+    // end of them all is read from the compiler itself: __heap_base, exported by a second entry
+    // compiled beside each agent entry with the release target's options.
+    const out = mkdtempSync(join(tmpdir(), "airlock-statics-"));
+    const asc = fileURLToPath(new URL("../node_modules/.bin/asc", import.meta.url));
+    const ends: Record<string, number> = {};
+    for (const [entry, target] of [["assembly/index.ts", "release"], ["assembly/agent-link.ts", "link"]] as const) {
+      const file = join(out, `${target}.wasm`);
+      execFileSync(asc, [entry, "assembly/probe/statics-end.ts", "--target", target, "-o", file], {
+        cwd: fileURLToPath(new URL("..", import.meta.url)),
+        stdio: "pipe",
+      });
+      const module = new WebAssembly.Module(readFileSync(file));
+      const imports: WebAssembly.Imports = {};
+      for (const i of WebAssembly.Module.imports(module)) (imports[i.module] ??= {})[i.name] = () => 0;
+      const { statics_end } = new WebAssembly.Instance(module, imports).exports as { statics_end: () => number };
+      ends[target] = statics_end();
+    }
+    console.log(`release statics end at ${ends.release} (agent.wasm) and ${ends.link} (agent-link.wasm) of the boards' ${BOARD_LINEAR_MEMORY_BYTES} bytes`);
+    expect(ends.release).toBeGreaterThan(IO_WINDOW_BYTES); // the probe saw the agent's statics
+    expect(ends.release).toBeLessThanOrEqual(BOARD_LINEAR_MEMORY_BYTES);
+    expect(ends.link).toBeLessThanOrEqual(BOARD_LINEAR_MEMORY_BYTES);
+  }, 120_000);
 
   it("writes nothing above 16 KiB while configuring and booting", async () => {
     const board = loadBoard("rp2040");

@@ -29,8 +29,8 @@ function sum(parts: SectionSizes[]): SectionSizes {
 export interface AgentFootprint {
   /** agent.o: the translated module (code, data segments, function-type table). */
   agent: SectionSizes;
-  /** wasm-rt-static.o + flash-port.o + agent-instance.o: the static runtime (incl. the 64 KiB
-   *  linear memory page), the flash import glue and the instance struct. */
+  /** wasm-rt-static.o + flash-port.o + agent-instance.o: the static runtime (incl. the 18 KiB
+   *  short linear memory), the flash import glue and the instance struct. */
   embedding: SectionSizes;
 }
 

@@ -1,13 +1,16 @@
 // A bare-metal runtime for wasm2c 1.0.32 output (the API in wasm2c's wasm-rt.h), sized for the
 // airlock agent: no heap, no mmap, no signals, no setjmp.
 //
-// - Linear memory is one static 64 KiB page. The agent declares exactly one page, initial and
-//   maximum, and never grows it (DESIGN.md), so growth always fails and a module asking for
-//   anything else is refused at instantiation rather than at some later, rarer moment.
+// - Linear memory is static: the agent declares exactly one page, initial and maximum, and never
+//   grows it (DESIGN.md), so growth always fails and a module asking for anything else is
+//   refused at instantiation rather than at some later, rarer moment. Of that page only the
+//   first AIRLOCK_LINEAR_MEMORY_BYTES (generated airlock-memory.h, 18 KiB) exist as RAM: all
+//   the agent ever touches. memory->size says so, and every access above it traps.
 // - Every out-of-bounds access is caught by wasm2c's explicit range checks: 32-bit Cortex-M has
 //   no MMU guard pages, so WASM_RT_MEMCHECK_SIGNAL_HANDLER is 0 and the checks are compiled in.
-//   The build rewrites them to compare against 65536 (fixed-memory-bounds.ts), which is sound
-//   only because this file keeps memory->size at exactly one page for an instance's life.
+//   The build rewrites them to compare against that constant (fixed-memory-bounds.ts, which also
+//   refuses a module that asks memory.size), sound only because this file keeps memory->size at
+//   exactly the constant for an instance's life.
 // - Call depth is counted (WASM_RT_USE_STACK_DEPTH_COUNT) and exhaustion traps before the C
 //   stack can overflow into other RAM.
 // - A trap is a bug in the agent (it is written never to trap on any input), so it is reported
@@ -19,10 +22,14 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "airlock-memory.h"
 #include "wasm-rt.h"
 #include "wasm-rt-static.h"
 
 #define WASM_PAGE_BYTES 65536u
+
+_Static_assert(AIRLOCK_LINEAR_MEMORY_BYTES <= WASM_PAGE_BYTES && AIRLOCK_LINEAR_MEMORY_BYTES % 8u == 0u,
+               "the board's linear memory is at most the one declared page");
 
 // ---- fatal errors ----
 
@@ -112,9 +119,9 @@ uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
   return func_type_count;  // 1-based: 0 stays the type of the null funcref
 }
 
-// ---- linear memory: one static page ----
+// ---- linear memory: the first AIRLOCK_LINEAR_MEMORY_BYTES of one page ----
 
-static uint8_t linear_memory[WASM_PAGE_BYTES] __attribute__((aligned(8)));
+static uint8_t linear_memory[AIRLOCK_LINEAR_MEMORY_BYTES] __attribute__((aligned(8)));
 static bool linear_memory_in_use;
 
 void wasm_rt_allocate_memory(wasm_rt_memory_t *memory, uint32_t initial_pages, uint32_t max_pages) {
@@ -129,7 +136,7 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t *memory, uint32_t initial_pages, u
   memory->data = linear_memory;
   memory->pages = 1;
   memory->max_pages = 1;
-  memory->size = WASM_PAGE_BYTES;
+  memory->size = AIRLOCK_LINEAR_MEMORY_BYTES;  // the bound every access is checked against
 }
 
 uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *memory, uint32_t pages) {
