@@ -88,6 +88,9 @@ for (const [machine, config] of Object.entries(QEMU_MACHINES)) {
       const back = await firmware.waitFor(/^link ready$/, ready.index + 1);
       const lines = firmware.lines.slice(ready.index + 1, back.index);
       expect(lines).toContain("reset into the update");
+      const resources = last(lines, "resources");
+      console.log(`${machine}: link firmware ${resources}`);
+      expect(Number(field(resources, "stack-peak"))).toBeLessThan(Number(field(resources, "stack-size")));
       const bootInfo = last(lines, "boot info");
       const image = last(lines, "image app");
       const flashHash = last(lines, "flash app");

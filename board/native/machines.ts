@@ -29,4 +29,6 @@ export const BOARD_LINEAR_MEMORY_BYTES = 18 * 1024;
 export const QEMU_MACHINES: Record<string, QemuMachine> = {
   "mps2-an386": { layoutBoard: "nrf52840", icountShift: 10, timerHz: 25_000_000 },
   netduinoplus2: { layoutBoard: "stm32f4", icountShift: 0, timerHz: 1_000_000_000 },
+  // Cortex-M3 with 64 KiB of RAM (the whole part), the board Pigweed's QEMU target uses.
+  lm3s6965evb: { layoutBoard: "nrf52840", icountShift: 7, timerHz: 12_500_000 },
 };

@@ -16,6 +16,7 @@
 #include "layout.h"
 #include "nor-emu.h"
 #include "reset.h"
+#include "stack.h"
 #include "timer.h"
 #include "uart.h"
 
@@ -63,6 +64,11 @@ int main(void) {
     pending_ticks -= ms * TICKS_PER_MS;
     if (Z_agentZ_link_tick(&agent, ms) == 1) {
       console_str("reset into the update");
+      console_end_line();
+      console_str("resources stack-peak=");  // the deepest the transfer and verification went
+      console_u32(stack_peak_bytes());
+      console_str(" stack-size=");
+      console_u32(stack_size_bytes());
       console_end_line();
       agent_power_off();
       system_reset();

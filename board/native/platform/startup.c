@@ -62,11 +62,14 @@ static void mem_manage_handler(void) { fault("MemManage fault"); }
 static void bus_fault_handler(void) { fault("BusFault"); }
 static void usage_fault_handler(void) { fault("UsageFault"); }
 static void unexpected_interrupt(void) { fault("unexpected interrupt"); }
+// A board whose timer counts SysTick wraps (lm3s6965evb) defines this; elsewhere it never fires.
+__attribute__((weak)) void systick_handler(void) { fault("unexpected SysTick"); }
 
 typedef void (*vector_t)(void);
 
 // The ARMv7-M exception table: the initial stack pointer, then handlers 1-15. Interrupts
-// (16 and up) are not used by this firmware and not listed; it never enables one.
+// (16 and up) are not used by this firmware and not listed; it never enables one. SysTick is
+// enabled only by a board timer that needs it.
 __attribute__((section(".vectors"), used)) static const vector_t vector_table[16] = {
     (vector_t)(uintptr_t)__stack_top,
     reset_handler,
@@ -80,5 +83,5 @@ __attribute__((section(".vectors"), used)) static const vector_t vector_table[16
     unexpected_interrupt, /* DebugMonitor */
     0,                    /* reserved */
     unexpected_interrupt, /* PendSV */
-    unexpected_interrupt, /* SysTick */
+    systick_handler,      /* SysTick */
 };
