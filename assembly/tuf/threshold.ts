@@ -35,19 +35,15 @@ function signatureHolds(rootView: u32, k: u32, signedView: u32): i32 {
   const type = rootKeyType(rootView, k);
   const rc = sourceRead(rootKeyValue(rootView, k), publicKey, keyBytesOf(type));
   if (rc != OK) return rc;
-  // parseRoot refuses keys of a scheme this build lacks, so the `return 0`s below are never
-  // reached; they stand where the scheme's code would be, which the constant test leaves out.
-  if (type == KEY_TYPE_P256) {
-    if (SCHEME_P256) return p256Holds(signedView);
-    return 0;
+  const p256 = type == KEY_TYPE_P256;
+  // Each call into a scheme sits in an `if` on its compile-time constant (crypto/schemes.ts), so
+  // a build without the scheme compiles none of its code; parseRoot refused keys of that type.
+  if (p256 ? !SCHEME_P256 : !SCHEME_ED25519) return 0;
+  if (p256) {
+    if (SCHEME_P256) sha256Init(hashCtx);
+  } else if (SCHEME_ED25519) {
+    if (ed25519VerifyInit(verifyCtx, publicKey, signature) != OK) return 0;
   }
-  if (SCHEME_ED25519) return ed25519Holds(signedView);
-  return 0;
-}
-
-/** ECDSA P-256 over SHA-256 of the signed bytes (key in publicKey, r || s in signature). */
-function p256Holds(signedView: u32): i32 {
-  sha256Init(hashCtx);
   const start = signedPayloadStart(signedView);
   const len = signedPayloadLength(signedView);
   let done: u32 = 0;
@@ -55,26 +51,19 @@ function p256Holds(signedView: u32): i32 {
     const n = min(CHUNK_BYTES, len - done);
     const rc = sourceRead(start + done, chunk, n);
     if (rc != OK) return rc;
-    sha256Update(hashCtx, chunk, n);
+    if (p256) {
+      if (SCHEME_P256) sha256Update(hashCtx, chunk, n);
+    } else if (SCHEME_ED25519) {
+      ed25519VerifyUpdate(verifyCtx, chunk, n);
+    }
     done += n;
   }
-  sha256Final(hashCtx, digest);
-  return p256Verify(publicKey, signature, digest) ? 1 : 0;
-}
-
-/** Ed25519 over the signed bytes, streamed (key in publicKey, R || S in signature). */
-function ed25519Holds(signedView: u32): i32 {
-  if (ed25519VerifyInit(verifyCtx, publicKey, signature) != OK) return 0;
-  const start = signedPayloadStart(signedView);
-  const len = signedPayloadLength(signedView);
-  let done: u32 = 0;
-  while (done < len) {
-    const n = min(CHUNK_BYTES, len - done);
-    const rc = sourceRead(start + done, chunk, n);
-    if (rc != OK) return rc;
-    ed25519VerifyUpdate(verifyCtx, chunk, n);
-    done += n;
+  if (p256) {
+    if (!SCHEME_P256) return 0;
+    sha256Final(hashCtx, digest);
+    return p256Verify(publicKey, signature, digest) ? 1 : 0;
   }
+  if (!SCHEME_ED25519) return 0;
   return ed25519VerifyFinal(verifyCtx) == OK ? 1 : 0;
 }
 
