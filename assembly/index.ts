@@ -1,7 +1,8 @@
 // The device ABI: the only door into the agent. Integers and pointers only; every function here
 // is a thin call into the folders below. Names are a contract with firmware code and the tests.
 import { IO_WINDOW_BYTES } from "./limits";
-import { OK, ERR_IO_RANGE, ERR_ALREADY_BOOTED, ERR_SIGNATURE_INVALID } from "./status";
+import { OK, ERR_IO_RANGE, ERR_ALREADY_BOOTED, ERR_SIGNATURE_INVALID, ERR_KEY_TYPE_UNSUPPORTED } from "./status";
+import { SCHEME_ED25519, SCHEME_P256 } from "./crypto/schemes";
 import { p256Verify, P256_PUBLIC_KEY_BYTES, P256_SIGNATURE_BYTES } from "./crypto/p256";
 import { SHA256_CTX_BYTES, sha256Init, sha256Update, sha256Final } from "./crypto/sha256";
 import { SHA512_CTX_BYTES, sha512Init, sha512Update, sha512Final } from "./crypto/sha512";
@@ -77,22 +78,27 @@ export function sha512_final(): i32 {
 
 // Ed25519: the window holds [public key 32][signature 64][message...] for the one-shot form; the
 // streamed form takes the key and signature at init and the message in any number of updates.
+// Every variant exports the same functions: a build without Ed25519 (crypto/schemes.ts) answers
+// ERR_KEY_TYPE_UNSUPPORTED from each, and likewise p256_verify_digest in a build without P-256.
 const ED25519_HEADER_BYTES: u32 = 32 + 64;
 const ed25519Context: usize = memory.data(ED25519_VERIFY_CTX_BYTES, 8);
 
 /** Verifies the signature in the window over the msgLen message bytes after it. 0 = valid. */
 export function ed25519_verify(msgLen: u32): i32 {
+  if (!SCHEME_ED25519) return ERR_KEY_TYPE_UNSUPPORTED;
   if (msgLen > <u32>IO_WINDOW_BYTES - ED25519_HEADER_BYTES) return ERR_IO_RANGE;
   return ed25519Verify(ioWindow, ioWindow + 32, ioWindow + ED25519_HEADER_BYTES, msgLen);
 }
 
 /** Starts a streamed verification of the key at window[0..32) and signature at window[32..96). */
 export function ed25519_verify_init(): i32 {
+  if (!SCHEME_ED25519) return ERR_KEY_TYPE_UNSUPPORTED;
   return ed25519VerifyInit(ed25519Context, ioWindow, ioWindow + 32);
 }
 
 /** Feeds the first len bytes of the window as the next part of the message. */
 export function ed25519_verify_update(len: u32): i32 {
+  if (!SCHEME_ED25519) return ERR_KEY_TYPE_UNSUPPORTED;
   if (len > <u32>IO_WINDOW_BYTES) return ERR_IO_RANGE;
   ed25519VerifyUpdate(ed25519Context, ioWindow, len);
   return OK;
@@ -100,6 +106,7 @@ export function ed25519_verify_update(len: u32): i32 {
 
 /** Finishes a streamed verification: 0 = valid, else a negative code. */
 export function ed25519_verify_final(): i32 {
+  if (!SCHEME_ED25519) return ERR_KEY_TYPE_UNSUPPORTED;
   return ed25519VerifyFinal(ed25519Context);
 }
 
@@ -110,6 +117,7 @@ const P256_HEADER_BYTES: u32 = P256_PUBLIC_KEY_BYTES + P256_SIGNATURE_BYTES;
 
 /** 0 when the window's signature is valid for its key and digest, else ERR_SIGNATURE_INVALID. */
 export function p256_verify_digest(): i32 {
+  if (!SCHEME_P256) return ERR_KEY_TYPE_UNSUPPORTED;
   return p256Verify(ioWindow, ioWindow + P256_PUBLIC_KEY_BYTES, ioWindow + P256_HEADER_BYTES) ? OK : ERR_SIGNATURE_INVALID;
 }
 

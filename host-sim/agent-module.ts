@@ -82,6 +82,9 @@ export interface AgentInstance {
 /** Where the release builds live; `npm run build` writes them. */
 export const AGENT_WASM_URL = new URL("../build/agent.wasm", import.meta.url);
 export const AGENT_LINK_WASM_URL = new URL("../build/agent-link.wasm", import.meta.url);
+/** The single-scheme builds (`npm run build:ed25519`, `npm run build:p256`; README "Build variants"). */
+export const AGENT_ED25519_WASM_URL = new URL("../build/agent-ed25519.wasm", import.meta.url);
+export const AGENT_P256_WASM_URL = new URL("../build/agent-p256.wasm", import.meta.url);
 
 const compiled = new Map<string, Promise<WebAssembly.Module>>();
 
@@ -90,7 +93,7 @@ function compileAgent(url: URL): Promise<WebAssembly.Module> {
   if (!module) {
     module = readFile(url)
       .catch((cause: unknown) => {
-        throw new Error(`cannot read ${url.pathname}: run \`npm run build\` first`, { cause });
+        throw new Error(`cannot read ${url.pathname}: run \`npm run build\` (or the build:* script of that variant) first`, { cause });
       })
       .then((bytes) => WebAssembly.compile(bytes));
     compiled.set(url.href, module);
@@ -110,9 +113,10 @@ export interface LinkPort {
  * A fresh agent instance whose flash imports call `flash`. A pointer/length pair from the agent
  * that falls outside its memory is refused with ERR_IO_RANGE instead of throwing a RangeError.
  * Exceptions thrown by the port (a simulated power cut) propagate through the WASM call.
+ * `wasm` picks another build with the same ABI (a signature-scheme variant).
  */
-export async function instantiateAgent(flash: FlashPort): Promise<AgentInstance> {
-  return instantiate(AGENT_WASM_URL, flash, undefined);
+export async function instantiateAgent(flash: FlashPort, wasm: URL = AGENT_WASM_URL): Promise<AgentInstance> {
+  return instantiate(wasm, flash, undefined);
 }
 
 export interface LinkAgentInstance extends AgentInstance {

@@ -4,7 +4,7 @@
 // leaves the device powered off until the next powerOn(). attach() is also a fresh instance, but
 // within the same run: it rejoins what the last power-on started (a firmware that reloads the
 // agent, or a CLI command continuing the run an earlier command left going).
-import { instantiateAgent, instantiateLinkAgent, type AgentInstance, type LinkPort } from "./agent-module.js";
+import { instantiateAgent, instantiateLinkAgent, AGENT_WASM_URL, type AgentInstance, type LinkPort } from "./agent-module.js";
 import type { FlashPort } from "./flash-port.js";
 import { USER_MANIFEST_NAME, type Board } from "./boards.js";
 import { encodeLayout } from "./layout.js";
@@ -113,11 +113,15 @@ function hex(bytes: Uint8Array): string {
 export class SimDevice {
   private agent: AgentInstance | undefined;
 
-  /** With `link`, the device runs the link variant (build/agent-link.wasm) and sends frames there. */
+  /**
+   * With `link`, the device runs the link variant (build/agent-link.wasm) and sends frames there.
+   * Otherwise it runs `wasm`: build/agent.wasm unless a signature-scheme variant is named.
+   */
   constructor(
     readonly flash: FlashPort,
     readonly board: Board,
     readonly link?: LinkPort,
+    readonly wasm: URL = AGENT_WASM_URL,
   ) {}
 
   /** The running agent instance (after powerOn); throws when the device is off. */
@@ -148,7 +152,7 @@ export class SimDevice {
   /** A fresh instance with the board's layout configured (nothing else called yet). */
   private async instantiate(): Promise<AgentInstance> {
     this.agent = undefined;
-    const agent = this.link ? await instantiateLinkAgent(this.flash, this.link) : await instantiateAgent(this.flash);
+    const agent = this.link ? await instantiateLinkAgent(this.flash, this.link) : await instantiateAgent(this.flash, this.wasm);
     this.agent = agent;
     const layout = encodeLayout(this.board);
     this.guard((a) => {

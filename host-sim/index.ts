@@ -3,7 +3,7 @@ import { instantiateAgent, type AgentInstance } from "./agent-module.js";
 import { refusingFlashPort } from "./flash-port.js";
 import { OK } from "../assembly/status.js";
 
-export { instantiateAgent, AGENT_WASM_URL } from "./agent-module.js";
+export { instantiateAgent, AGENT_WASM_URL, AGENT_ED25519_WASM_URL, AGENT_P256_WASM_URL } from "./agent-module.js";
 export type { AgentExports, AgentInstance } from "./agent-module.js";
 export { refusingFlashPort } from "./flash-port.js";
 export type { FlashPort } from "./flash-port.js";

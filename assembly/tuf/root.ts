@@ -6,13 +6,17 @@
 // scheme 3, the 65-byte uncompressed point, Pigweed's keyval) and its key ID is recomputed as
 // SHA-256(type || scheme || value), as Pigweed's keys.py computes it; key IDs are unique; requirement key IDs must name listed
 // keys, once each; thresholds must be > 0; role must be "root"; the version must be present.
+// A build without one of the schemes (crypto/schemes.ts) refuses every root that lists a key of
+// that type, trusted or new, with ERR_KEY_TYPE_UNSUPPORTED: signatures name only a key ID, so the
+// root's key list is the one place a key the device cannot check shows up.
 import {
   OK, ERR_PROTO_DUPLICATE_FIELD, ERR_PROTO_DUPLICATE_KEY, ERR_PROTO_TOO_MANY, ERR_KEY_ID_MISMATCH,
   ERR_KEY_UNSUPPORTED, ERR_KEY_UNKNOWN, ERR_THRESHOLD_ZERO, ERR_ROOT_ROLE, ERR_ROOT_VERSION_MISSING,
-  ERR_KEY_WEAK,
+  ERR_KEY_WEAK, ERR_KEY_TYPE_UNSUPPORTED,
 } from "../status";
 import { ed25519CheckPublicKey } from "../crypto/ed25519";
 import { p256CheckPublicKey, P256_PUBLIC_KEY_BYTES } from "../crypto/p256";
+import { SCHEME_ED25519, SCHEME_P256 } from "../crypto/schemes";
 import { MAX_ROOT_KEYS } from "../limits";
 import {
   readField, FIELD_END, fieldNumber, fieldStart, fieldLen, fieldNext, expectWire, expectU32,
@@ -122,6 +126,7 @@ function parseKey(view: u32, k: u32, start: u32, end: u32): i32 {
   const ed25519 = type == KEY_TYPE_ED25519 && scheme == ED25519_SCHEME && valueLen == ED25519_KEY_BYTES;
   const p256 = type == KEY_TYPE_P256 && scheme == P256_SCHEME && valueLen == P256_PUBLIC_KEY_BYTES;
   if (!ed25519 && !p256) return ERR_KEY_UNSUPPORTED;
+  if ((ed25519 && !SCHEME_ED25519) || (p256 && !SCHEME_P256)) return ERR_KEY_TYPE_UNSUPPORTED;
   store<u32>(keyValues + (view * MAX_ROOT_KEYS + k) * 4, value);
   store<u8>(keyTypes + view * MAX_ROOT_KEYS + k, <u8>type);
   return OK;
@@ -152,10 +157,20 @@ function parseKeyMapping(view: u32, k: u32, start: u32, end: u32): i32 {
   // keyIdInput + 2 holds the key, just read from the source. A root about to be trusted may not
   // list an Ed25519 key of small order, nor a P-256 "point" off the curve (or not 04 || X || Y).
   if (checkingNewRoot) {
-    const sound = type == KEY_TYPE_P256 ? p256CheckPublicKey(keyIdInput + 2) : ed25519CheckPublicKey(keyIdInput + 2) == OK;
-    if (!sound) return ERR_KEY_WEAK;
+    if (!keySound(type, keyIdInput + 2)) return ERR_KEY_WEAK;
   }
   return OK;
+}
+
+/** Whether a key of a scheme this build verifies (parseKey refused the others) is sound. */
+function keySound(type: u32, key: usize): bool {
+  // Each call sits in a branch on a compile-time constant, so a scheme that is off is not compiled.
+  if (type == KEY_TYPE_P256) {
+    if (SCHEME_P256) return p256CheckPublicKey(key);
+    return false;
+  }
+  if (SCHEME_ED25519) return ed25519CheckPublicKey(key) == OK;
+  return false;
 }
 
 function parseRequirement(view: u32, role: u32, start: u32, end: u32): i32 {

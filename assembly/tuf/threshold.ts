@@ -16,6 +16,7 @@ import {
 } from "./root";
 import { SHA256_CTX_BYTES, sha256Init, sha256Update, sha256Final } from "../crypto/sha256";
 import { p256Verify, P256_PUBLIC_KEY_BYTES } from "../crypto/p256";
+import { SCHEME_ED25519, SCHEME_P256 } from "../crypto/schemes";
 import {
   ED25519_VERIFY_CTX_BYTES, ed25519VerifyInit, ed25519VerifyUpdate, ed25519VerifyFinal,
 } from "../crypto/ed25519";
@@ -35,8 +36,14 @@ function signatureHolds(rootView: u32, k: u32, signedView: u32): i32 {
   const rc = sourceRead(rootKeyValue(rootView, k), publicKey, keyBytesOf(type));
   if (rc != OK) return rc;
   const p256 = type == KEY_TYPE_P256;
-  if (p256) sha256Init(hashCtx);
-  else if (ed25519VerifyInit(verifyCtx, publicKey, signature) != OK) return 0;
+  // Each call into a scheme sits in an `if` on its compile-time constant (crypto/schemes.ts), so
+  // a build without the scheme compiles none of its code; parseRoot refused keys of that type.
+  if (p256 ? !SCHEME_P256 : !SCHEME_ED25519) return 0;
+  if (p256) {
+    if (SCHEME_P256) sha256Init(hashCtx);
+  } else if (SCHEME_ED25519) {
+    if (ed25519VerifyInit(verifyCtx, publicKey, signature) != OK) return 0;
+  }
   const start = signedPayloadStart(signedView);
   const len = signedPayloadLength(signedView);
   let done: u32 = 0;
@@ -44,14 +51,19 @@ function signatureHolds(rootView: u32, k: u32, signedView: u32): i32 {
     const n = min(CHUNK_BYTES, len - done);
     const rc = sourceRead(start + done, chunk, n);
     if (rc != OK) return rc;
-    if (p256) sha256Update(hashCtx, chunk, n);
-    else ed25519VerifyUpdate(verifyCtx, chunk, n);
+    if (p256) {
+      if (SCHEME_P256) sha256Update(hashCtx, chunk, n);
+    } else if (SCHEME_ED25519) {
+      ed25519VerifyUpdate(verifyCtx, chunk, n);
+    }
     done += n;
   }
   if (p256) {
+    if (!SCHEME_P256) return 0;
     sha256Final(hashCtx, digest);
     return p256Verify(publicKey, signature, digest) ? 1 : 0;
   }
+  if (!SCHEME_ED25519) return 0;
   return ed25519VerifyFinal(verifyCtx) == OK ? 1 : 0;
 }
 

@@ -25,10 +25,11 @@ export function codeName(code: number): string {
   return statusInfo(code).name;
 }
 
-/** One power-on: a fresh agent instance over the flash, configured and booted. */
-export async function powerOn(board: Board, flash: NorFlash): Promise<Session> {
+/** One power-on: a fresh agent instance over the flash, configured and booted. `wasm`: another
+ *  build of the agent (a signature-scheme variant) instead of build/agent.wasm. */
+export async function powerOn(board: Board, flash: NorFlash, wasm?: URL): Promise<Session> {
   flash.powerOn();
-  const device = new SimDevice(flash, board);
+  const device = new SimDevice(flash, board, undefined, wasm);
   const report = await device.powerOn();
   const session: Session = {
     report,
@@ -53,9 +54,9 @@ export async function powerOn(board: Board, flash: NorFlash): Promise<Session> {
 }
 
 /** A factory-fresh device of `board`, provisioned with `root` and `images` (targets version 1). */
-export async function manufacture(board: Board, root: Uint8Array, images: Record<string, Uint8Array>): Promise<NorFlash> {
+export async function manufacture(board: Board, root: Uint8Array, images: Record<string, Uint8Array>, wasm?: URL): Promise<NorFlash> {
   const flash = new NorFlash(board.flash);
-  const device = new SimDevice(flash, board);
+  const device = new SimDevice(flash, board, undefined, wasm);
   await device.provision(root, images, { targetsVersion: 1 });
   return flash;
 }
