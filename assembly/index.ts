@@ -12,7 +12,7 @@ import {
 
 import { configureLayout } from "./store/layout";
 import { storeConfigure, storeMount } from "./store/records";
-import { attachDevice, bootDevice, confirmImage, requireBooted, runningSlot } from "./boot/boot";
+import { attachDevice, bootDevice, bootPoll, confirmImage, requireBooted, runningSlot } from "./boot/boot";
 import { userManifestSize, userManifestRead } from "./store/user-manifest";
 import { writeBootInfo } from "./boot/info";
 import { provisionImage, provision as provisionDevice } from "./boot/provision";
@@ -149,6 +149,15 @@ export function configure(len: u32): i32 {
 /** Settles trial/revert and picks the slot: returns 0 (A) or 1 (B), or a negative code. */
 export function boot(): i32 {
   return bootDevice();
+}
+
+/**
+ * The boot-time image check (layout byte 11): after boot() returned ERR_BOOT_CHECK_PENDING, call
+ * this until it returns the slot (0 or 1) or another negative code; each call hashes at most
+ * `budget` bytes of flash. Without the check, or once booted, it returns the running slot.
+ */
+export function boot_poll(budget: u32): i32 {
+  return bootPoll(budget);
 }
 
 /** Rejoins the run boot() started (same run, fresh instance): returns the running slot, writes nothing. */

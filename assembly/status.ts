@@ -57,6 +57,8 @@ export const ERR_ROOT_NOT_SELF_SIGNED = -56; // root misses its own root thresho
 export const ERR_THRESHOLD_ZERO = -57; // a signature requirement is missing or has threshold 0
 export const ERR_KEY_ID_MISMATCH = -58; // a key ID is not SHA-256(key type, scheme, key value)
 export const ERR_KEY_UNSUPPORTED = -59; // a key is neither Ed25519 (type 2, scheme 2, 32-byte value) nor P-256 (type 3, scheme 3, 65-byte value)
+export const ERR_NO_INTACT_IMAGE = -109; // the boot-time image check found neither slot's images matching their manifest (bit rot, an external write): reflash the device through its recovery path
+export const ERR_BOOT_CHECK_PENDING = -108; // the layout asks boot() to re-hash the image first: call boot_poll(budget) until it returns the slot
 export const ERR_KEY_TYPE_UNSUPPORTED = -107; // a key is Ed25519 or P-256, but this build of the agent was compiled without that scheme (assembly/crypto/schemes.ts)
 export const ERR_KEY_WEAK = -104; // a new root lists an Ed25519 key of small order, or encoded non-canonically (y >= p)
 export const ERR_KEY_UNKNOWN = -60; // a signature requirement names a key the root does not list

@@ -36,6 +36,8 @@ export interface AgentExports {
   configure(len: number): number;
   /** Returns the slot to run (0 = A, 1 = B) or a negative code. */
   boot(): number;
+  /** Advances the boot-time image check (layout bootCheck) by at most budget bytes: the slot when done. */
+  boot_poll(budget: number): number;
   /** Rejoins the run boot() started, instead of boot() (same run, fresh instance): the running slot; writes nothing. */
   attach(): number;
   confirm(): number;

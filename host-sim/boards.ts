@@ -36,6 +36,11 @@ export interface Board {
   flash: FlashGeometry;
   /** Power-ons a new image gets on trial to call confirm() before boot() reverts it (1..255; default 1). */
   trialBoots?: number;
+  /**
+   * boot() re-hashes the slot it is about to run against the SHA-256 recorded at install, through
+   * boot_poll budgets, and falls back to the other slot if only that one is intact (default off).
+   */
+  bootCheck?: boolean;
   partitions: {
     metadata: Partition;
     staging: Partition;
@@ -158,6 +163,11 @@ export function validateBoard(value: unknown, where: string): Board {
     trialBoots = uint(root.trialBoots, "trialBoots");
     if (trialBoots < 1 || trialBoots > 255) fail(`trialBoots must be 1..255 (power-ons a new image gets to confirm), not ${trialBoots}`);
   }
+  let bootCheck: boolean | undefined;
+  if (root.bootCheck !== undefined) {
+    if (typeof root.bootCheck !== "boolean") fail(`bootCheck must be true or false (re-hash the image at boot), not ${JSON.stringify(root.bootCheck)}`);
+    bootCheck = root.bootCheck as boolean;
+  }
   const hardwareId = str(root.hardwareId, "hardwareId");
   if (Buffer.byteLength(hardwareId, "utf8") > MAX_HARDWARE_ID) {
     fail(`hardwareId "${hardwareId}" is longer than ${MAX_HARDWARE_ID} bytes; shorten it`);
@@ -278,6 +288,7 @@ export function validateBoard(value: unknown, where: string): Board {
     hardwareId,
     flash,
     ...(trialBoots === undefined ? {} : { trialBoots }),
+    ...(bootCheck === undefined ? {} : { bootCheck }),
     partitions: { metadata, staging, targets },
   };
 }

@@ -10,7 +10,7 @@ import { USER_MANIFEST_NAME, type Board } from "./boards.js";
 import { encodeLayout } from "./layout.js";
 import { statusInfo } from "./status.js";
 import { MAX_TARGET_NAME, MAX_TARGETS } from "../assembly/limits.js";
-import { OK, ERR_UPDATE_STATE, ERR_USER_MANIFEST_ABSENT } from "../assembly/status.js";
+import { OK, ERR_UPDATE_STATE, ERR_USER_MANIFEST_ABSENT, ERR_BOOT_CHECK_PENDING } from "../assembly/status.js";
 
 /** Pigweed's BundledUpdateState (INSTALLING is its APPLYING; ABORTING is never reported). */
 export const UPDATE_STATES = [
@@ -100,6 +100,8 @@ const BOOT_INFO_ENTRY = MAX_TARGET_NAME + 40;
 const PROVISION_HEADER = 12;
 const PROVISION_ENTRY = 40;
 const DEFAULT_BUDGET = 16 * 1024;
+/** Bytes hashed per boot_poll call during the boot-time image check (what a boot loop affords). */
+const BOOT_CHECK_BUDGET_BYTES = 16 * 1024;
 
 function check(what: string, rc: number): number {
   if (rc < 0) throw new AgentError(what, rc);
@@ -165,7 +167,12 @@ export class SimDevice {
   /** Power-on: fresh instance, configure, boot. Returns what runs. */
   async powerOn(): Promise<BootInfo> {
     await this.instantiate();
-    this.guard((a) => check("boot", a.exports.boot()));
+    this.guard((a) => {
+      let rc = a.exports.boot();
+      // The board asks for the image check at boot: hashed in budgets, as firmware would.
+      while (rc === ERR_BOOT_CHECK_PENDING) rc = a.exports.boot_poll(BOOT_CHECK_BUDGET_BYTES);
+      check("boot", rc);
+    });
     return this.bootInfo();
   }
 

@@ -40,7 +40,7 @@ export function encodeLayout(board: Board): Uint8Array {
   view.setUint8(8, board.partitions.targets.length);
   view.setUint8(9, hardwareId.length);
   view.setUint8(10, board.trialBoots ?? 1);
-  view.setUint8(11, 0);
+  view.setUint8(11, board.bootCheck ? 1 : 0);
   let at = HEADER_BYTES;
   const u32 = (v: number) => {
     view.setUint32(at, v, true);

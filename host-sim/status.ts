@@ -53,6 +53,8 @@ const TABLE: Array<[number, string, string]> = [
   [-57, "ERR_THRESHOLD_ZERO", "a signature requirement is missing or has threshold 0 (which would accept anything); set a threshold of at least 1"],
   [-58, "ERR_KEY_ID_MISMATCH", "a key ID is not SHA-256(key type, scheme, key value); rebuild the root metadata with airlock"],
   [-59, "ERR_KEY_UNSUPPORTED", "a key is neither Ed25519 (key type 2, scheme 2, 32-byte value) nor ECDSA P-256 (key type 3, scheme 3, 65-byte 04 || X || Y); use keys from `airlock keygen` (--type p256 for P-256)"],
+  [-109, "ERR_NO_INTACT_IMAGE", "the boot-time image check found neither slot's images matching the SHA-256 recorded when they were installed (bit rot, or something other than the agent wrote the slots); nothing safe is left to run: reflash the device through its recovery path (serial bootloader or programmer)"],
+  [-108, "ERR_BOOT_CHECK_PENDING", "the layout asks for an image check at boot (bootCheck): boot() started it, and boot_poll(budget) must be called until it returns the slot"],
   [-107, "ERR_KEY_TYPE_UNSUPPORTED", "the root lists a key of a type this build of the agent cannot verify (an Ed25519-only build and a P-256 key, or a P-256-only build and an Ed25519 key); sign with keys of the type the device verifies, or put the variant with both schemes (build/agent.wasm) on the device"],
   [-104, "ERR_KEY_WEAK", "the new root lists an Ed25519 public key of small order (or a non-canonical encoding of one): signatures under such a key can be forged by anyone, so the root is refused; generate real keys (airlock keygen) and rebuild the root"],
   [-60, "ERR_KEY_UNKNOWN", "a signature requirement names a key ID that the root does not list; list the key or remove the ID"],

@@ -1,4 +1,5 @@
-// Power-on: rebuild everything from flash, settle the trial, pick the slot.
+// Power-on: rebuild everything from flash, settle the trial, pick the slot (and, when the layout
+// asks for it, re-hash that slot's images through boot_poll before running it: check.ts).
 //
 // Trial boot: the switch record says (active = new slot, trial, not yet tried). The first boot()
 // after it records "tried" and runs the new slot. If the device comes up again without confirm()
@@ -15,7 +16,9 @@
 // A trial image marked "tried" is running in this run - attach cannot tell this run from a
 // later power-on, which is why firmware must call boot(), never attach(), at power-on.
 import { OK, ERR_NOT_PROVISIONED, ERR_NOT_BOOTED, ERR_TRIAL_NOT_BOOTED, ERR_ALREADY_BOOTED, ERR_BOOT_PENDING } from "../status";
-import { requireConfigured, trialBoots } from "../store/layout";
+import { ERR_BOOT_CHECK_PENDING, ERR_NO_INTACT_IMAGE } from "../status";
+import { bootCheck, requireConfigured, trialBoots } from "../store/layout";
+import { checkBegin, checkFailed, checkPending, checkSlot, checkStep, checkingOther, checkReset } from "./check";
 import { RECORD_ROOT, recordAddress } from "../store/records";
 import { activeSlot, onTrial, trialTried, trialBootsUsed, controlLoad, controlSave, controlRevert } from "../store/control";
 import { serviceRestore } from "../update/service";
@@ -27,6 +30,8 @@ export function bootDevice(): i32 {
   let rc = requireConfigured();
   if (rc != OK) return rc;
   if (booted) return <i32>runningSlot; // one decision per power-on
+  if (checkPending()) return ERR_BOOT_CHECK_PENDING; // decided already: the check runs on
+  if (checkFailed()) return ERR_NO_INTACT_IMAGE;
   if (recordAddress(RECORD_ROOT) == 0) return ERR_NOT_PROVISIONED;
   rc = controlLoad();
   if (rc != OK) return rc;
@@ -38,7 +43,33 @@ export function bootDevice(): i32 {
     rc = controlSave(activeSlot, true, trialBootsUsed + 1);
   }
   if (rc != OK) return rc;
-  rc = serviceRestore();
+  if (bootCheck) return checkBegin(activeSlot);
+  return finishBoot();
+}
+
+/**
+ * Advances the boot-time image check boot() started by at most `budget` bytes: the running slot
+ * once its images match their manifest (after going back to the other slot if only that one is
+ * intact), ERR_BOOT_CHECK_PENDING while there is more to hash, ERR_NO_INTACT_IMAGE when neither
+ * slot is intact (nothing written), or a flash error. After boot: the running slot.
+ */
+export function bootPoll(budget: u32): i32 {
+  if (booted) return <i32>runningSlot;
+  let rc = checkStep(budget);
+  if (rc != OK) return rc;
+  if (checkingOther()) {
+    // The chosen slot is damaged and the other one intact: run that. A trial image that rotted
+    // failed its trial (the session says so); a confirmed one is left as it was recorded.
+    const other = checkSlot();
+    rc = onTrial ? controlRevert(other) : controlSave(other, false, 0);
+    if (rc != OK) return rc;
+  }
+  checkReset();
+  return finishBoot();
+}
+
+function finishBoot(): i32 {
+  const rc = serviceRestore();
   if (rc != OK) return rc;
   runningSlot = activeSlot;
   booted = true;

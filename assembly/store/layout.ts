@@ -23,6 +23,8 @@ export let erasedByte: u8 = 0xff;
 export let flashSize: u32 = 0;
 /** Power-ons a new image gets on trial before boot() reverts it (the layout's byte 10; >= 1). */
 export let trialBoots: u32 = 1;
+/** boot() re-hashes the slot it is about to run, through boot_poll (the layout's byte 11 = 1). */
+export let bootCheck = false;
 let runCount: u32 = 0;
 const runSize: usize = memory.data(MAX_SECTOR_RUNS * 4);
 const runSectors: usize = memory.data(MAX_SECTOR_RUNS * 4);
@@ -151,7 +153,9 @@ export function configureLayout(ptr: usize, len: u32): i32 {
   const runs = <u32>load<u8>(ptr + 7);
   const targets = <u32>load<u8>(ptr + 8);
   const hwLen = <u32>load<u8>(ptr + 9);
-  if (load<u8>(ptr + 11) != 0) return ERR_LAYOUT_MAGIC;
+  // Byte 11: 1 asks for the image check at boot (boot/check.ts); other values are reserved.
+  const check = load<u8>(ptr + 11);
+  if (check > 1) return ERR_LAYOUT_MAGIC;
   // Byte 10: power-ons a trial image gets to confirm (0, as older descriptors carry, means 1).
   const trials = <u32>load<u8>(ptr + 10);
   if (runs == 0 || runs > <u32>MAX_SECTOR_RUNS || targets == 0 || targets > <u32>MAX_TARGETS) return ERR_LAYOUT_LENGTH;
@@ -237,6 +241,7 @@ export function configureLayout(ptr: usize, len: u32): i32 {
   if (sectors < 2) return ERR_LAYOUT_METADATA_SMALL;
   computeBanks(sectors);
   trialBoots = trials == 0 ? 1 : trials;
+  bootCheck = check == 1;
   configured = true;
   return OK;
 }

@@ -17,7 +17,7 @@ export interface QemuMachine {
 /**
  * Bytes of linear memory a board gives the agent: the first 18 KiB of its one declared 64 KiB
  * page. Every static of the release builds ends below it (measured from the compiler's
- * __heap_base by test/reliability-fixed-memory.test.ts: 16,392 bytes for agent.wasm, 17,212 for
+ * __heap_base by test/reliability-fixed-memory.test.ts: 16,520 bytes for agent.wasm, 17,340 for
  * agent-link.wasm), and the agent has no shadow stack (stub runtime: wasm2c's locals live on the
  * C stack) and allocates nothing, so the other 46 KiB of the page would be RAM a firmware pays
  * for and never uses. The runtime allocates this many bytes and the bounds checks compare against
