@@ -2,7 +2,8 @@
 // wasm2c, -Os) with its UART on a TCP port, and `airlock send` updates it over that UART. The
 // device's boot info after the update (slot, versions, the image hash from its manifest and the
 // one the firmware hashes from flash) and its refusal of the bad-signature bundle must be what
-// the simulator's link device reports for the same bundles over the same protocol.
+// the simulator's link device reports for the same bundles over the same protocol. Then a bundle
+// signed with ECDSA P-256 (rotating the root to a P-256 targets key) installs over the same wire.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer } from "node:net";
 import { createHash } from "node:crypto";
@@ -68,7 +69,7 @@ const field = (line: string, name: string) => new RegExp(`${name}=(\\S+)`).exec(
 
 for (const [machine, config] of Object.entries(QEMU_MACHINES)) {
   describe(`link firmware on QEMU ${machine} over its UART`, () => {
-    it("updates with `airlock send` as the simulator does, and refuses the bad-signature bundle with the same code", async () => {
+    it("updates with `airlock send` as the simulator does, refuses the bad-signature bundle with the same code, then installs a P-256 bundle", async () => {
       const fixtures = demoFixtures(loadBoard(config.layoutBoard).hardwareId);
       const update = join(dir, `${machine}-update.bundle`);
       const bad = join(dir, `${machine}-bad.bundle`);
@@ -109,6 +110,25 @@ for (const [machine, config] of Object.entries(QEMU_MACHINES)) {
       expect((JSON.parse(refused.stdout) as { error: { code: string } }).error.code).toBe(sim.badCode);
       const status = await airlockBinAsync(["device", "status", "--tcp", `127.0.0.1:${port}`, "--json"]);
       expect(JSON.parse(status.stdout)).toMatchObject({ stateName: "FINISHED", resultName: "VERIFY_FAILED", bundleFilename: `${machine}-bad.bundle` });
+
+      // ECDSA P-256 on the core: a bundle that rotates the root to one whose targets key is P-256
+      // and is signed with it, as Pigweed's tools sign. The firmware hashes the installed image
+      // from flash after the reset; both hashes must be the P-256 bundle's image.
+      const p256 = join(dir, `${machine}-p256.bundle`);
+      writeFileSync(p256, fixtures.p256Bundle);
+      const ready2 = await firmware.waitFor(/^link ready$/, back.index);
+      const viaP256 = await airlockBinAsync(["send", p256, "--tcp", `127.0.0.1:${port}`, "--json"]);
+      expect(viaP256.stderr).toBe("");
+      expect(JSON.parse(viaP256.stdout)).toMatchObject({ state: "FINISHED", result: "SUCCESS" });
+      const back2 = await firmware.waitFor(/^link ready$/, ready2.index + 1);
+      const after = firmware.lines.slice(ready2.index + 1, back2.index);
+      const resources2 = last(after, "resources");
+      console.log(`${machine}: link firmware after the P-256 update ${resources2}`);
+      expect(Number(field(resources2, "stack-peak"))).toBeLessThan(Number(field(resources2, "stack-size")));
+      const info2 = last(after, "boot info");
+      expect({ targets: Number(field(info2, "targets-version")), root: Number(field(info2, "root-version")) }).toEqual({ targets: 3, root: 2 });
+      expect(field(last(after, "image app"), "sha256")).toBe(sha(fixtures.p256Image));
+      expect(field(last(after, "flash app"), "sha256")).toBe(sha(fixtures.p256Image));
       firmware.stop();
     }, 180_000);
   });

@@ -3,7 +3,7 @@
 // them: a trusted root, a factory image, an update bundle and a bundle whose signature is bad.
 // Deterministic (fixed key seeds, fixed image bytes), so firmware and simulator see the same
 // bytes in every build and the figures they print can be compared.
-import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
+import { createECDH, createHash, createPrivateKey, createPublicKey } from "node:crypto";
 import { keyIdOf, type SigningKey, createRoot, signRoot, createBundle, encodeBundle, parseBundle, signBundle } from "../../tools/format/index.js";
 import { APP_TARGET } from "../../host-sim/index.js";
 
@@ -17,6 +17,12 @@ export interface DemoFixtures {
   updateImage: Uint8Array;
   /** Targets version 3, its one signature with a bit flipped: must be rejected. */
   badSignatureBundle: Uint8Array;
+  /**
+   * Targets version 3 signed with ECDSA P-256, as Pigweed's tools sign: it carries root version 2
+   * (signed by the root key), which hands the targets role to a P-256 key.
+   */
+  p256Bundle: Uint8Array;
+  p256Image: Uint8Array;
 }
 
 // PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410).
@@ -28,6 +34,20 @@ function demoKey(label: string): SigningKey {
   const jwk = createPublicKey(privateKey).export({ format: "jwk" });
   const raw = new Uint8Array(Buffer.from(jwk.x as string, "base64url"));
   return { type: "ed25519", privateKey, raw, keyId: keyIdOf(raw) };
+}
+
+/** A deterministic P-256 key: the scalar from a label's SHA-256 (below n for every label used). */
+function demoP256Key(label: string): SigningKey {
+  const d = createHash("sha256").update(`airlock board demo P-256 key: ${label}`).digest();
+  const ecdh = createECDH("prime256v1");
+  ecdh.setPrivateKey(d);
+  const raw = new Uint8Array(ecdh.getPublicKey(undefined, "uncompressed"));
+  const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
+  const privateKey = createPrivateKey({
+    key: { kty: "EC", crv: "P-256", d: b64(d), x: b64(raw.subarray(1, 33)), y: b64(raw.subarray(33)) },
+    format: "jwk",
+  });
+  return { type: "p256", privateKey, raw, keyId: keyIdOf(raw, "p256") };
 }
 
 /** Firmware-like bytes: a SHA-256 counter stream. Lengths are deliberately not word multiples. */
@@ -65,5 +85,14 @@ export function demoFixtures(hardwareId: string): DemoFixtures {
   });
   const badSignatureBundle = encodeBundle(undefined, { ...signedV3.targetsSigned, signatures }, signedV3.payloads);
 
-  return { root, factoryImage, updateBundle, updateImage, badSignatureBundle };
+  const p256Key = demoP256Key("targets");
+  const rootV2 = signRoot(createRoot({ rootKeys: [rootKey], targetsKeys: [p256Key], version: 2 }), rootKey);
+  // Small, so the third image still fits lm3s6965evb's 58-page flash emulation beside the others.
+  const p256Image = demoImage("app v3 p256", 2001);
+  const p256Bundle = signBundle(
+    createBundle({ targetsVersion: 3, root: rootV2, payloads: [{ name: APP_TARGET, data: p256Image }], hardwareId }),
+    p256Key,
+  );
+
+  return { root, factoryImage, updateBundle, updateImage, badSignatureBundle, p256Bundle, p256Image };
 }
