@@ -12,6 +12,7 @@ import { registerManifest } from "./commands/manifest.js";
 import { registerRoot } from "./commands/root.js";
 import { registerSim } from "./commands/sim.js";
 import { registerSend } from "./commands/send.js";
+import { registerStore } from "./commands/store.js";
 import { registerVerify } from "./commands/verify.js";
 import { AirlockError, PowerCutInterrupt, RejectedError } from "../format/index.js";
 
@@ -58,6 +59,7 @@ export function buildProgram(io: CliIo): Command {
   registerVerify(registerBundle(program, io), io);
   registerManifest(program, io);
   registerSim(program, io);
+  registerStore(program, io);
   registerSend(program, io);
   return program;
 }
