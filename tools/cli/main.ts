@@ -13,6 +13,7 @@ import { registerRoot } from "./commands/root.js";
 import { registerSim } from "./commands/sim.js";
 import { registerSend } from "./commands/send.js";
 import { registerStore } from "./commands/store.js";
+import { registerSigner } from "./commands/signer.js";
 import { registerVerify } from "./commands/verify.js";
 import { AirlockError, PowerCutInterrupt, RejectedError } from "../format/index.js";
 
@@ -60,6 +61,7 @@ export function buildProgram(io: CliIo): Command {
   registerManifest(program, io);
   registerSim(program, io);
   registerStore(program, io);
+  registerSigner(program, io);
   registerSend(program, io);
   return program;
 }
