@@ -1,0 +1,9 @@
+// The build system's host side (DESIGN.md: tools/build/): firmware ELF reading and provenance in
+// DSSE envelopes. Build descriptions and validation rules come next (issue 13).
+export { EM_ARM, EM_RISCV, MAX_IMAGE_SPAN, parseElf, slotImage, symbolBytes, type ElfFile, type ElfSegment, type ElfSymbol, type SlotImage } from "./elf.js";
+export { pae, parseEnvelope, signEnvelope, verifyEnvelope, type DsseEnvelope, type DsseSignature, type VerifiedEnvelope } from "./dsse.js";
+export {
+  AIRLOCK_BUILD_TYPE, IN_TOTO_PAYLOAD_TYPE, SLSA_PROVENANCE_V1, STATEMENT_TYPE, TARGETS_METADATA_SUBJECT,
+  provenanceStatement, signProvenance, unmatchedSubjects, verifyProvenance,
+  type ProvenanceInput, type Statement, type Subject,
+} from "./provenance.js";
