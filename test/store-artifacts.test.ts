@@ -140,6 +140,12 @@ describe("artifact store over HTTP", () => {
     expect(await exit).toBe(0);
   });
 
+  it("`airlock store serve` refuses a directory that does not exist", async () => {
+    const r = await airlockBinAsync(["store", "serve", join(root, "no-such-store")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/there is no artifact store at/);
+  });
+
   it("`airlock store serve` on a busy port says so and exits 2", async () => {
     const store = new ArtifactStore(freshDir());
     const busy = await serveStore(store, { host: "127.0.0.1", port: 0 });

@@ -1,5 +1,6 @@
 // airlock store put|get|serve: the content-addressed artifact store (tools/store/) from the
 // command line: what a build uploads, what the signer and the release system fetch by digest.
+import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { InputError, readInput } from "../../format/index.js";
@@ -51,6 +52,9 @@ export function registerStore(program: Command, io: CliIo): void {
     .action(async (dir: string, options: { listen: { host: string; port: number }; json?: boolean }) => {
       const say = (event: string, text: string, extra: Record<string, unknown> = {}) =>
         io.out(options.json ? `${JSON.stringify({ event, message: text, ...extra })}\n` : `${text}\n`);
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+        throw new InputError(`there is no artifact store at ${dir}: give the directory \`airlock store put --store DIR\` filled`);
+      }
       let handle;
       try {
         handle = await serveStore(new ArtifactStore(dir), { ...options.listen, log: (line) => say("request", line) });
