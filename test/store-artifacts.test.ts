@@ -148,6 +148,7 @@ describe("artifact store over HTTP", () => {
 
   it("`airlock store serve` on a busy port says so and exits 2", async () => {
     const store = new ArtifactStore(freshDir());
+    store.put(randomBytes(10)); // the store exists: only the port is in the way
     const busy = await serveStore(store, { host: "127.0.0.1", port: 0 });
     try {
       const port = new URL(busy.url).port;
