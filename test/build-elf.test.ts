@@ -3,43 +3,20 @@
 // what `objcopy -O binary --gap-fill 0xff` makes, the symbols what `nm` lists, the entry point
 // what `readelf -h` says. Damaged files are input errors, never crashes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EM_ARM, parseElf, slotImage, symbolBytes } from "../tools/build/index.js";
 import { InputError } from "../tools/format/index.js";
+import { buildFirmwareElf } from "./helpers/firmware-elf.js";
 
 const dir = mkdtempSync(join(tmpdir(), "airlock-elf-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-// The toolchain is a requirement of the test suite, as for the board tests: never skipped.
-if (spawnSync("arm-none-eabi-gcc", ["--version"]).status !== 0) {
-  throw new Error("arm-none-eabi-gcc is not installed: apt-get install gcc-arm-none-eabi binutils-arm-none-eabi (as .ci/run does)");
-}
-
-const FIRMWARE_C = `
-const volatile int airlock_log_level = 2;
-int counter = 7;
-int zeroed;
-const char banner[] = "DEBUG BUILD";
-void debug_shell_start(void) { counter += banner[0] + zeroed; }
-void reset_handler(void) { debug_shell_start(); for (;;) {} }
-__attribute__((section(".vectors"), used)) const void *const vectors[2] = { (void *)0x20010000, (void *)reset_handler };
-`;
-const LINKER_SCRIPT = `
-MEMORY { FLASH (rx) : ORIGIN = 0x08004000, LENGTH = 256K  RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 64K }
-SECTIONS {
-  .text : { KEEP(*(.vectors)) *(.text*) *(.rodata*) } > FLASH
-  .data : { *(.data*) } > RAM AT> FLASH
-  .bss : { *(.bss*) *(COMMON) } > RAM
-}
-`;
-const elfPath = join(dir, "fw.elf");
+let elfPath = "";
 
 beforeAll(() => {
-  writeFileSync(join(dir, "fw.c"), FIRMWARE_C);
-  writeFileSync(join(dir, "link.ld"), LINKER_SCRIPT);
-  execFileSync("arm-none-eabi-gcc", ["-mcpu=cortex-m3", "-mthumb", "-Os", "-nostdlib", "-nostartfiles", "-T", join(dir, "link.ld"), "-e", "reset_handler", "-o", elfPath, join(dir, "fw.c")]);
+  elfPath = buildFirmwareElf(dir, "fw", { banner: "DEBUG BUILD" });
   execFileSync("arm-none-eabi-objcopy", ["-O", "binary", "--gap-fill", "0xff", elfPath, join(dir, "fw.bin")]);
 });
 
@@ -63,7 +40,7 @@ describe("firmware ELF reader", () => {
       execFileSync("arm-none-eabi-nm", [elfPath], { encoding: "utf8" })
         .trim().split("\n").map((l) => l.trim().split(/\s+/)).filter((p) => p.length === 3).map(([addr, , name]) => [name!, parseInt(addr!, 16)]),
     );
-    for (const name of ["airlock_log_level", "banner", "debug_shell_start", "reset_handler", "counter", "zeroed", "vectors"]) {
+    for (const name of ["airlock_log_level", "banner", "debug_shell_start", "airlock_confirm_hook", "reset_handler", "counter", "zeroed", "vectors"]) {
       expect(elf.symbols.find((s) => s.name === name)?.value, name).toBe(nm.get(name));
     }
     // GCC puts a const volatile in .data: its value is read where flash holds it for the copy.

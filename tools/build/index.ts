@@ -1,5 +1,7 @@
-// The build system's host side (DESIGN.md: tools/build/): firmware ELF reading and provenance in
-// DSSE envelopes. Build descriptions and validation rules come next (issue 13).
+// The build system's host side (DESIGN.md: tools/build/): build descriptions, firmware ELF
+// reading, validation rules and provenance in DSSE envelopes. `airlock build` comes next.
+export { parseDescription, type BuildDescription, type TargetInput, type ValidationRules } from "./description.js";
+export { validateTarget, type RuleFailure, type TargetArtifact } from "./rules.js";
 export { EM_ARM, EM_RISCV, MAX_IMAGE_SPAN, parseElf, slotImage, symbolBytes, type ElfFile, type ElfSegment, type ElfSymbol, type SlotImage } from "./elf.js";
 export { pae, parseEnvelope, signEnvelope, verifyEnvelope, type DsseEnvelope, type DsseSignature, type VerifiedEnvelope } from "./dsse.js";
 export {
