@@ -15,8 +15,9 @@
 // other slot, and the next power-on must call boot() to start it), so attach refuses there.
 // A trial image marked "tried" is running in this run - attach cannot tell this run from a
 // later power-on, which is why firmware must call boot(), never attach(), at power-on.
-import { OK, ERR_NOT_PROVISIONED, ERR_NOT_BOOTED, ERR_TRIAL_NOT_BOOTED, ERR_ALREADY_BOOTED, ERR_BOOT_PENDING } from "../status";
-import { ERR_BOOT_CHECK_PENDING, ERR_NO_INTACT_IMAGE } from "../status";
+import {
+  OK, ERR_NOT_PROVISIONED, ERR_NOT_BOOTED, ERR_TRIAL_NOT_BOOTED, ERR_ALREADY_BOOTED, ERR_BOOT_PENDING, ERR_BOOT_CHECK_PENDING, ERR_NO_INTACT_IMAGE,
+} from "../status";
 import { bootCheck, requireConfigured, trialBoots } from "../store/layout";
 import { checkBegin, checkFailed, checkPending, checkSlot, checkStep, checkingOther, checkReset } from "./check";
 import { RECORD_ROOT, recordAddress } from "../store/records";

@@ -12,10 +12,9 @@
 // leaves flash as it was and the next boot() starts the check again.
 import { OK, ERR_NOT_BOOTED, ERR_NO_INTACT_IMAGE, ERR_BOOT_CHECK_PENDING, ERR_STORE_CORRUPT } from "../status";
 import { slotAddress, slotSize, targetCount } from "../store/layout";
-import { flashRead } from "../store/flash";
-import { scratch, SCRATCH_BYTES } from "../store/scratch";
+import { hashFlashSpan } from "../store/flash-hash";
 import { MANIFEST_NEXT, manifestHas, manifestHash, manifestLength, manifestLoad } from "../store/manifest";
-import { SHA256_CTX_BYTES, sha256Final, sha256Init, sha256Update } from "../crypto/sha256";
+import { SHA256_CTX_BYTES, sha256Final, sha256Init } from "../crypto/sha256";
 
 const PHASE_IDLE: u32 = 0;
 const PHASE_ACTIVE: u32 = 1; // hashing the slot boot() chose
@@ -28,14 +27,11 @@ let target: u32 = 0;
 let hashed: u32 = 0;
 /** Whether the slot's manifest listed any image: an empty slot has nothing to boot. */
 let listedAny = false;
-/** Bytes hashed by the current check, all slots (for the host's progress and cost figures). */
-export let checkBytes: u32 = 0;
 const ctx: usize = memory.data(SHA256_CTX_BYTES, 8);
 const digest: usize = memory.data(32, 4);
 
 /** Starts checking `slot`; boot() then returns ERR_BOOT_CHECK_PENDING. */
 export function checkBegin(slot: u32): i32 {
-  checkBytes = 0;
   return begin(PHASE_ACTIVE, slot);
 }
 
@@ -100,16 +96,11 @@ export function checkStep(budget: u32): i32 {
     const len = manifestLength(MANIFEST_NEXT, t);
     if (len > slotSize(t)) return mismatch();
     if (hashed == 0) sha256Init(ctx);
-    while (hashed < len) {
-      if (left == 0) return ERR_BOOT_CHECK_PENDING;
-      const n = min(min(SCRATCH_BYTES, len - hashed), left);
-      const rc = flashRead(slotAddress(t, slotUnderCheck) + hashed, scratch, n);
-      if (rc != OK) return rc;
-      sha256Update(ctx, scratch, n);
-      hashed += n;
-      checkBytes += n;
-      left -= n;
-    }
+    const n = hashFlashSpan(ctx, slotAddress(t, slotUnderCheck), hashed, len, left);
+    if (n < 0) return <i32>n;
+    hashed += <u32>n;
+    left -= <u32>n;
+    if (hashed < len) return ERR_BOOT_CHECK_PENDING;
     sha256Final(ctx, digest);
     if (memory.compare(digest, manifestHash(MANIFEST_NEXT, t), 32) != 0) return mismatch();
     target++;

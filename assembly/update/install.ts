@@ -25,7 +25,8 @@ import { targetsVersion, targetListed, targetLength, targetHash } from "../tuf/t
 import { payloadAddress } from "./bundle";
 import { payloadInstalled } from "./verify";
 import { writerBegin, writerAppend, writerFlush } from "./writer";
-import { SHA256_CTX_BYTES, sha256Init, sha256Update, sha256Final } from "../crypto/sha256";
+import { SHA256_CTX_BYTES, sha256Init, sha256Final } from "../crypto/sha256";
+import { hashFlashSpan } from "../store/flash-hash";
 
 const STEP_COPY: u32 = 0;
 const STEP_CHECK: u32 = 1;
@@ -149,16 +150,12 @@ export function installStep(budget: u32): i32 {
       sha256Init(hashCtx);
     }
     // Read the slot back: it becomes bootable only if it hashes to what the metadata signed.
-    while (done < len) {
-      if (left == 0) return 1;
-      const n = min(min(CHUNK_BYTES, len - done), left);
-      const rc = flashRead(dest + done, chunk, n);
-      if (rc != OK) return rc;
-      sha256Update(hashCtx, chunk, n);
-      done += n;
-      installDone += n;
-      left -= n;
-    }
+    const hashed = hashFlashSpan(hashCtx, dest, done, len, left);
+    if (hashed < 0) return <i32>hashed;
+    done += <u32>hashed;
+    installDone += <u32>hashed;
+    left -= <u32>hashed;
+    if (done < len) return 1;
     sha256Final(hashCtx, digest);
     if (memory.compare(digest, manifestHash(MANIFEST_NEXT, target), 32) != 0) return ERR_SLOT_VERIFY;
     nextTarget();

@@ -35,7 +35,8 @@ import {
   indexBundle, bundleRootStart, bundleRootLen, bundleTargetsStart, bundleTargetsLen, payloadMask,
   payloadAddress, payloadLength,
 } from "./bundle";
-import { SHA256_CTX_BYTES, sha256Init, sha256Update, sha256Final } from "../crypto/sha256";
+import { SHA256_CTX_BYTES, sha256Init, sha256Final } from "../crypto/sha256";
+import { hashFlashSpan } from "../store/flash-hash";
 
 const STEP_INDEX: u32 = 0;
 const STEP_ROOT: u32 = 1;
@@ -253,16 +254,12 @@ function hashPayloads(budget: u32): i32 {
     }
     const len = targetLength(t);
     if (hashDone == 0) sha256Init(hashCtx);
-    while (hashDone < len) {
-      if (left == 0) return 1;
-      const n = min(min(CHUNK_BYTES, len - hashDone), left);
-      const rc = flashRead(payloadAddress(t) + hashDone, chunk, n);
-      if (rc != OK) return rc;
-      sha256Update(hashCtx, chunk, n);
-      hashDone += n;
-      verifyHashed += n;
-      left -= n;
-    }
+    const hashed = hashFlashSpan(hashCtx, payloadAddress(t), hashDone, len, left);
+    if (hashed < 0) return <i32>hashed;
+    hashDone += <u32>hashed;
+    verifyHashed += <u32>hashed;
+    left -= <u32>hashed;
+    if (hashDone < len) return 1;
     sha256Final(hashCtx, digest);
     if (memory.compare(digest, targetHash(t), 32) != 0) return ERR_TARGET_HASH_MISMATCH;
     hashTarget++;
