@@ -4,7 +4,8 @@
 // flash reads through the import, plus one manifest load. On a Cortex-M the same path costs the
 // board's SHA-256 instructions per byte (npm run board:bench) times 1 MiB, plus the flash reads.
 import { createHash } from "node:crypto";
-import { loadBoard, validateBoard, type Board } from "../host-sim/index.js";
+import type { Board } from "../host-sim/index.js";
+import { largeRp2040 } from "../test/helpers/large-board.js";
 import { SimDevice } from "../host-sim/device.js";
 import { cast, makeBundle } from "../test/helpers/fixtures.js";
 import { manufacture, powerOn } from "../test/helpers/device.js";
@@ -14,23 +15,8 @@ const MiB = 1024 * 1024;
 const IMAGE_BYTES = 4 * MiB;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
-/** rp2040's geometry on a 64 MiB part, slots big enough for the 4 MiB image. */
 function board(bootCheck: boolean): Board {
-  const rp = loadBoard("rp2040");
-  return validateBoard(
-    {
-      ...rp,
-      name: `rp2040-64mib-check${bootCheck ? 1 : 0}`,
-      bootCheck,
-      flash: { ...rp.flash, sectors: [{ size: 4096, count: 16384 }] },
-      partitions: {
-        metadata: { offset: 0x40000, size: 0x4000 },
-        staging: { offset: 0x2100000, size: 16 * MiB + 0x10000 },
-        targets: [{ name: "app", slotA: 0x100000, slotB: 0x1100000, slotSize: 16 * MiB }],
-      },
-    },
-    "bench board",
-  );
+  return largeRp2040({ name: `rp2040-64mib-check${bootCheck ? 1 : 0}`, bootCheck });
 }
 
 async function main(): Promise<void> {

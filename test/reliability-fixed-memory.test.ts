@@ -9,11 +9,12 @@ import {
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { loadBoard, validateBoard, type Board } from "../host-sim/boards.js";
+import { loadBoard } from "../host-sim/boards.js";
 import { NorFlash } from "../host-sim/flash.js";
 import { instantiateAgent } from "../host-sim/agent-module.js";
 import { encodeLayout } from "../host-sim/layout.js";
 import { readMemoryLayout } from "./helpers/wasm-layout.js";
+import { largeRp2040 } from "./helpers/large-board.js";
 import { cast, image, makeBundle } from "./helpers/fixtures.js";
 import { codeName, manufacture, powerOn, runningImage } from "./helpers/device.js";
 import { OK } from "../assembly/status.js";
@@ -29,25 +30,6 @@ const CANARY = 0xa5;
 const MiB = 1024 * 1024;
 
 const wasm = (name: string) => readFileSync(fileURLToPath(new URL(`../build/${name}`, import.meta.url)));
-
-/** rp2040's geometry (4 KiB sectors, byte writes) on a 64 MiB part, so a 16 MiB bundle fits. */
-function largeRp2040(): Board {
-  const rp = loadBoard("rp2040");
-  return validateBoard(
-    {
-      ...rp,
-      name: "rp2040-64mib",
-      description: "rp2040 geometry on a 64 MiB QSPI part (W25Q512 class) for the 16 MiB bundle test",
-      flash: { ...rp.flash, sectors: [{ size: 4096, count: 16384 }] },
-      partitions: {
-        metadata: { offset: 0x40000, size: 0x4000 },
-        staging: { offset: 0x2100000, size: 16 * MiB + 0x10000 },
-        targets: [{ name: "app", slotA: 0x100000, slotB: 0x1100000, slotSize: 16 * MiB }],
-      },
-    },
-    "test board rp2040-64mib",
-  );
-}
 
 function fillCanary(memory: WebAssembly.Memory): void {
   new Uint8Array(memory.buffer).fill(CANARY, STATIC_LIMIT);
