@@ -5,6 +5,7 @@ import type { CliIo } from "../io.js";
 import { progressFor } from "../progress.js";
 import type { BootReport, UpdateReport } from "../../../host-sim/index.js";
 import { integer, tcpAddress } from "./options.js";
+import { eventPrinter, untilStopped } from "./service.js";
 import { reportWrote, writeOutput, writesFiles, type OutputFlags } from "./output.js";
 
 // The simulator (agent loader, flash model) loads only when a sim verb runs: the other verbs
@@ -118,8 +119,7 @@ function registerSimServe(sim: Command, io: CliIo): void {
     .addHelpText("after", "\nSignals: SIGUSR1 resets the device (boots again from flash), SIGUSR2 cuts its power; SIGINT/SIGTERM save and stop.")
     .action(async (options: { flash: string; tcp: { host: string; port: number }; powerCutAt?: number; tear?: boolean; autoConfirm?: boolean; json?: boolean }) => {
       const { serveDevice, ServeError } = await simulator();
-      const say = (event: string, text: string, extra: Record<string, unknown> = {}) =>
-        io.out(options.json ? `${JSON.stringify({ event, message: text, ...extra })}\n` : `${text}\n`);
+      const say = eventPrinter(io, options.json);
       let handle;
       try {
         handle = await serveDevice({
@@ -137,13 +137,9 @@ function registerSimServe(sim: Command, io: CliIo): void {
       }
       const { host, port } = handle.address;
       say("listening", `listening on ${host}:${port} (pid ${process.pid}); send with \`airlock send BUNDLE --tcp ${host}:${port}\``, { host, port, pid: process.pid });
-      await new Promise<void>((resolve) => {
-        const stop = () => void handle.close().then(resolve);
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-        process.on("SIGUSR1", () => void handle.reset().catch(() => {}));
-        process.on("SIGUSR2", () => handle.powerCut());
-      });
+      process.on("SIGUSR1", () => void handle.reset().catch(() => {}));
+      process.on("SIGUSR2", () => handle.powerCut());
+      await untilStopped(() => handle.close());
       say("stopped", `stopped; ${options.flash} saved`);
     });
 }

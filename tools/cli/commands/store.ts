@@ -8,6 +8,7 @@ import { ArtifactStore, OBJECTS_DIR, serveStore } from "../../store/index.js";
 import type { CliIo } from "../io.js";
 import { tcpAddress } from "./options.js";
 import { writeOutput, writesFiles } from "./output.js";
+import { eventPrinter, untilStopped } from "./service.js";
 
 const STORE_OPTION = ["--store <dir>", "the artifact store's directory (created on first put)"] as const;
 
@@ -50,8 +51,7 @@ export function registerStore(program: Command, io: CliIo): void {
     .option("--listen <host:port>", "where to listen (port 0 picks a free one)", tcpAddress, { host: "127.0.0.1", port: 8380 })
     .option("--json", "print one JSON line per event ({event, ...}) instead of text")
     .action(async (dir: string, options: { listen: { host: string; port: number }; json?: boolean }) => {
-      const say = (event: string, text: string, extra: Record<string, unknown> = {}) =>
-        io.out(options.json ? `${JSON.stringify({ event, message: text, ...extra })}\n` : `${text}\n`);
+      const say = eventPrinter(io, options.json);
       if (!existsSync(dir) || !statSync(dir).isDirectory()) {
         throw new InputError(`there is no artifact store at ${dir}: give the directory \`airlock store put --store DIR\` filled`);
       }
@@ -65,11 +65,7 @@ export function registerStore(program: Command, io: CliIo): void {
         );
       }
       say("listening", `serving ${dir} at ${handle.url}/${OBJECTS_DIR}/ (pid ${process.pid})`, { url: handle.url, pid: process.pid });
-      await new Promise<void>((done) => {
-        const stop = () => void handle.close().then(done);
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-      });
+      await untilStopped(() => handle.close());
       say("stopped", "stopped");
     });
 }
