@@ -67,6 +67,13 @@ function last(lines: string[], prefix: string): string {
 
 const field = (line: string, name: string) => new RegExp(`${name}=(\\S+)`).exec(line)?.[1];
 
+/** The run's last "resources" line: its stack peak must stay below the stack it has. */
+function expectStackWithin(lines: string[], label: string): void {
+  const resources = last(lines, "resources");
+  console.log(`${label} ${resources}`);
+  expect(Number(field(resources, "stack-peak"))).toBeLessThan(Number(field(resources, "stack-size")));
+}
+
 for (const [machine, config] of Object.entries(QEMU_MACHINES)) {
   describe(`link firmware on QEMU ${machine} over its UART`, () => {
     it("updates with `airlock send` as the simulator does, refuses the bad-signature bundle with the same code, then installs a P-256 bundle", async () => {
@@ -89,9 +96,7 @@ for (const [machine, config] of Object.entries(QEMU_MACHINES)) {
       const back = await firmware.waitFor(/^link ready$/, ready.index + 1);
       const lines = firmware.lines.slice(ready.index + 1, back.index);
       expect(lines).toContain("reset into the update");
-      const resources = last(lines, "resources");
-      console.log(`${machine}: link firmware ${resources}`);
-      expect(Number(field(resources, "stack-peak"))).toBeLessThan(Number(field(resources, "stack-size")));
+      expectStackWithin(lines, `${machine}: link firmware`);
       const bootInfo = last(lines, "boot info");
       const image = last(lines, "image app");
       const flashHash = last(lines, "flash app");
@@ -122,9 +127,7 @@ for (const [machine, config] of Object.entries(QEMU_MACHINES)) {
       expect(JSON.parse(viaP256.stdout)).toMatchObject({ state: "FINISHED", result: "SUCCESS" });
       const back2 = await firmware.waitFor(/^link ready$/, ready2.index + 1);
       const after = firmware.lines.slice(ready2.index + 1, back2.index);
-      const resources2 = last(after, "resources");
-      console.log(`${machine}: link firmware after the P-256 update ${resources2}`);
-      expect(Number(field(resources2, "stack-peak"))).toBeLessThan(Number(field(resources2, "stack-size")));
+      expectStackWithin(after, `${machine}: link firmware after the P-256 update`);
       const info2 = last(after, "boot info");
       expect({ targets: Number(field(info2, "targets-version")), root: Number(field(info2, "root-version")) }).toEqual({ targets: 3, root: 2 });
       expect(field(last(after, "image app"), "sha256")).toBe(sha(fixtures.p256Image));

@@ -73,6 +73,17 @@ static void bench_hash(const hash_export_t *hash) {
   console_end_line();
 }
 
+// The end of a verification's bench line: " instructions=N stack=N result=N" (the host parses it).
+static void print_verify_cost(uint32_t instructions, uint32_t stack, int32_t result) {
+  console_str(" instructions=");
+  console_u32(instructions);
+  console_str(" stack=");
+  console_u32(stack);
+  console_str(" result=");
+  console_i32(result);
+  console_end_line();
+}
+
 // One verification of the bench vector through the test-surface export: the I/O window holds
 // [public key 32][signature 64][message]. Prints its cost and verdict, then the verdict on the
 // same input with one signature bit flipped (the host test expects OK, then a rejection).
@@ -92,13 +103,7 @@ static void bench_ed25519(void) {
   uint32_t stack = stack_peak_bytes() - stack_before;
   console_str("bench ed25519-verify message-bytes=");
   console_u32(message_len);
-  console_str(" instructions=");
-  console_u32(instructions);
-  console_str(" stack=");
-  console_u32(stack);
-  console_str(" result=");
-  console_i32(result);
-  console_end_line();
+  print_verify_cost(instructions, stack, result);
 
   memcpy(io, bench_ed25519_public_key, 32);
   memcpy(io + 32, bench_ed25519_signature, 64);
@@ -122,13 +127,8 @@ static void bench_p256(void) {
   int32_t result = (int32_t)Z_agentZ_p256_verify_digest(&agent);
   uint32_t instructions = instruction_counter_stop();
   uint32_t stack = stack_peak_bytes() - stack_before;
-  console_str("bench p256-verify instructions=");
-  console_u32(instructions);
-  console_str(" stack=");
-  console_u32(stack);
-  console_str(" result=");
-  console_i32(result);
-  console_end_line();
+  console_str("bench p256-verify");
+  print_verify_cost(instructions, stack, result);
 
   memcpy(io, bench_p256_public_key, 65);
   memcpy(io + 65, bench_p256_signature, 64);
