@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NATIVE_DIR, OPT_LEVELS, requireBoardTools } from "./build.js";
 import { objectSizes } from "./sizes.js";
+import { generateHeaders } from "./generate-headers.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const OUT = join(ROOT, "build", "board-variants");
@@ -28,6 +29,8 @@ for (const v of VARIANTS) {
   const wasm = join(ROOT, v.wasm);
   const out = join(OUT, v.name);
   const objects = OPT_LEVELS.map((opt) => join(out, `${MACHINE}-${opt}`, "agent.o"));
+  // The Makefile reads its generated inputs (the board memory size among them) from OUT/generated.
+  generateHeaders(join(out, "generated"));
   const made = spawnSync("make", ["-s", `WASM=${wasm}`, `OUT=${out}`, ...objects], { cwd: NATIVE_DIR, encoding: "utf8" });
   if (made.error || made.status !== 0) {
     throw new Error(`make for the ${v.name} variant failed (run its npm build:* script first?):\n${made.stdout}${made.stderr}`);
