@@ -18,7 +18,7 @@ void reset_handler(void) { if (counter > 100) debug_shell_start(); airlock_confi
 __attribute__((section(".vectors"), used)) const void *const vectors[2] = { (void *)0x20010000, (void *)reset_handler };
 `;
 
-const LINKER_SCRIPT = `
+export const FIRMWARE_LINKER_SCRIPT = `
 MEMORY { FLASH (rx) : ORIGIN = ${FIRMWARE_FLASH_ORIGIN}, LENGTH = 256K  RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 64K }
 SECTIONS {
   .text : { KEEP(*(.vectors)) *(.text*) *(.rodata*) } > FLASH
@@ -41,7 +41,7 @@ export function buildFirmwareElf(dir: string, name: string, options: { logLevel?
     source = source.replace("void debug_shell_start(void) { counter += banner[0] + zeroed; }", "").replace("if (counter > 100) debug_shell_start(); ", "counter += banner[0] + zeroed; ");
   }
   writeFileSync(join(dir, `${name}.c`), source);
-  writeFileSync(join(dir, `${name}.ld`), LINKER_SCRIPT);
+  writeFileSync(join(dir, `${name}.ld`), FIRMWARE_LINKER_SCRIPT);
   const elf = join(dir, `${name}.elf`);
   execFileSync("arm-none-eabi-gcc", [
     "-mcpu=cortex-m3", "-mthumb", "-Os", "-nostdlib", "-nostartfiles",

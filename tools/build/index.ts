@@ -1,5 +1,5 @@
 // The build system's host side (DESIGN.md: tools/build/): build descriptions, firmware ELF
-// reading, validation rules and provenance in DSSE envelopes. `airlock build` comes next.
+// reading, validation rules, provenance in DSSE envelopes, and one build from description to bundles.
 export { parseDescription, type BuildDescription, type TargetInput, type ValidationRules } from "./description.js";
 export { validateTarget, type RuleFailure, type TargetArtifact } from "./rules.js";
 export { EM_ARM, EM_RISCV, MAX_IMAGE_SPAN, parseElf, slotImage, symbolBytes, type ElfFile, type ElfSegment, type ElfSymbol, type SlotImage } from "./elf.js";
@@ -9,3 +9,6 @@ export {
   provenanceStatement, signProvenance, unmatchedSubjects, verifyProvenance,
   type ProvenanceInput, type Statement, type Subject,
 } from "./provenance.js";
+export { BuildRefused, checkTargets, inputName, loadTarget, readDescription, runBuild, type BuildInputs, type BuildResult, type BuiltTarget } from "./build.js";
+export { sourceRevisionOf, type SourceRevision } from "./source-revision.js";
+export type { ResourceDescriptor } from "./provenance.js";

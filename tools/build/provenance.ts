@@ -28,9 +28,18 @@ export interface ProvenanceInput {
   buildType: "eng" | "user";
   /** git commit of the source checkout, when the build ran in one. */
   sourceRevision?: { uri: string; commit: string };
+  /** The files the build read (each target's ELF or binary), by SHA-256: what the signer re-checks. */
+  inputs?: Array<{ name: string; sha256: string }>;
   startedOn: Date;
   finishedOn: Date;
   invocationId: string;
+}
+
+/** SLSA's ResourceDescriptor: a source by URI, or a file the build read by name, with digests. */
+export interface ResourceDescriptor {
+  uri?: string;
+  name?: string;
+  digest: Record<string, string>;
 }
 
 export interface Statement {
@@ -41,7 +50,7 @@ export interface Statement {
     buildDefinition: {
       buildType: string;
       externalParameters: Record<string, unknown>;
-      resolvedDependencies?: Array<{ uri: string; digest: Record<string, string> }>;
+      resolvedDependencies?: ResourceDescriptor[];
     };
     runDetails: {
       builder: { id: string };
@@ -63,9 +72,7 @@ export function provenanceStatement(input: ProvenanceInput): Statement {
           product: input.product,
           buildType: input.buildType,
         },
-        ...(input.sourceRevision
-          ? { resolvedDependencies: [{ uri: input.sourceRevision.uri, digest: { gitCommit: input.sourceRevision.commit } }] }
-          : {}),
+        ...resolvedDependencies(input),
       },
       runDetails: {
         builder: { id: input.builderId },
@@ -73,6 +80,14 @@ export function provenanceStatement(input: ProvenanceInput): Statement {
       },
     },
   };
+}
+
+function resolvedDependencies(input: ProvenanceInput): { resolvedDependencies?: ResourceDescriptor[] } {
+  const dependencies: ResourceDescriptor[] = [
+    ...(input.sourceRevision ? [{ uri: input.sourceRevision.uri, digest: { gitCommit: input.sourceRevision.commit } }] : []),
+    ...(input.inputs ?? []).map((i) => ({ name: i.name, digest: { sha256: i.sha256 } })),
+  ];
+  return dependencies.length ? { resolvedDependencies: dependencies } : {};
 }
 
 export function signProvenance(statement: Statement, builderKey: SigningKey): DsseEnvelope {

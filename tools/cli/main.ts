@@ -6,6 +6,7 @@
 // it in-process.
 import { Command, CommanderError } from "commander";
 import { processIo, type CliIo } from "./io.js";
+import { registerBuild } from "./commands/build.js";
 import { registerBundle } from "./commands/bundle.js";
 import { registerKeygen } from "./commands/keygen.js";
 import { registerManifest } from "./commands/manifest.js";
@@ -60,6 +61,7 @@ export function buildProgram(io: CliIo): Command {
   registerVerify(registerBundle(program, io), io);
   registerManifest(program, io);
   registerSim(program, io);
+  registerBuild(program, io);
   registerStore(program, io);
   registerSigner(program, io);
   registerSend(program, io);
