@@ -66,7 +66,11 @@ export const inputName = (target: string, kind: "elf" | "binary") => `${kind}:${
 
 /** A target's image and what it came from: an ELF's loadable segments, or a binary as is. */
 export function loadTarget(name: string, path: string, kind: "elf" | "binary"): { target: BuiltTarget; artifact: Omit<TargetArtifact, "slotSize"> } {
-  const file = readInput(path, `target ${name}'s ${kind === "elf" ? "ELF" : "image"}`);
+  return targetFromFile(name, readInput(path, `target ${name}'s ${kind === "elf" ? "ELF" : "image"}`), path, kind);
+}
+
+/** The same from the file's bytes (the signer's copy from the artifact store); `path` names it in errors. */
+export function targetFromFile(name: string, file: Uint8Array, path: string, kind: "elf" | "binary"): { target: BuiltTarget; artifact: Omit<TargetArtifact, "slotSize"> } {
   const input = { path, kind, sha256: sha256Hex(file), bytes: file };
   if (kind === "binary") {
     return { target: { name, input, image: file, sha256: sha256Hex(file) }, artifact: { name, image: file } };

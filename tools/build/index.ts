@@ -6,9 +6,9 @@ export { EM_ARM, EM_RISCV, MAX_IMAGE_SPAN, parseElf, slotImage, symbolBytes, typ
 export { pae, parseEnvelope, signEnvelope, verifyEnvelope, type DsseEnvelope, type DsseSignature, type VerifiedEnvelope } from "./dsse.js";
 export {
   AIRLOCK_BUILD_TYPE, IN_TOTO_PAYLOAD_TYPE, SLSA_PROVENANCE_V1, STATEMENT_TYPE, TARGETS_METADATA_SUBJECT,
-  provenanceStatement, signProvenance, unmatchedSubjects, verifyProvenance,
+  provenanceStatement, signProvenance, unmatchedSubjects, verifyProvenance, verifyProvenanceSigners,
   type ProvenanceInput, type Statement, type Subject,
 } from "./provenance.js";
-export { BuildRefused, checkTargets, inputName, loadTarget, readDescription, runBuild, type BuildInputs, type BuildResult, type BuiltTarget } from "./build.js";
+export { BuildRefused, checkTargets, inputName, loadTarget, readDescription, runBuild, targetFromFile, type BuildInputs, type BuildResult, type BuiltTarget } from "./build.js";
 export { sourceRevisionOf, type SourceRevision } from "./source-revision.js";
 export type { ResourceDescriptor } from "./provenance.js";

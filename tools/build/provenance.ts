@@ -99,7 +99,12 @@ export function signProvenance(statement: Statement, builderKey: SigningKey): Ds
  * provenance; RejectedError otherwise.
  */
 export function verifyProvenance(envelope: DsseEnvelope, builderKeys: PublicKey[]): Statement {
-  const { payload } = verifyEnvelope(envelope, IN_TOTO_PAYLOAD_TYPE, builderKeys);
+  return verifyProvenanceSigners(envelope, builderKeys).statement;
+}
+
+/** The same, with the key IDs (hex) of the builder keys whose signatures verified. */
+export function verifyProvenanceSigners(envelope: DsseEnvelope, builderKeys: PublicKey[]): { statement: Statement; signedBy: string[] } {
+  const { payload, signedBy } = verifyEnvelope(envelope, IN_TOTO_PAYLOAD_TYPE, builderKeys);
   let statement: Statement;
   try {
     statement = JSON.parse(Buffer.from(payload).toString("utf8")) as Statement;
@@ -109,7 +114,7 @@ export function verifyProvenance(envelope: DsseEnvelope, builderKeys: PublicKey[
   if (statement._type !== STATEMENT_TYPE || statement.predicateType !== SLSA_PROVENANCE_V1 || !Array.isArray(statement.subject)) {
     throw new RejectedError(`the provenance is not an in-toto Statement v1 with a SLSA Provenance v1 predicate (_type ${statement._type}, predicateType ${statement.predicateType})`);
   }
-  return statement;
+  return { statement, signedBy };
 }
 
 /**

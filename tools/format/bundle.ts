@@ -7,6 +7,7 @@ import { MAX_TARGETS_METADATA_BYTES, MAX_USER_MANIFEST_BYTES } from "../../assem
 import { InputError } from "./errors.js";
 import { hex, type SigningKey } from "./keys.js";
 import {
+  appendMadeSignature,
   appendSignature,
   checkSignatures,
   countValid,
@@ -331,6 +332,14 @@ export function reorderNote(path: string): string {
 export function signBundle(bytes: Uint8Array, key: SigningKey, what = "bundle"): Uint8Array {
   const bundle = parseBundle(bytes, what);
   const signatures = appendSignature(bundle.targetsSigned.signatures ?? [], bundle.targetsSerialized, key, `${what}'s targets metadata`);
+  requireTargetsFit({ serializedTargetsMetadata: bundle.targetsSerialized, signatures }, `${what}'s signed targets metadata`);
+  return reencode(bundle, signatures);
+}
+
+/** Appends a signature made elsewhere over the bundle's exact targets metadata bytes (`parseBundle(...).targetsSerialized`). */
+export function attachBundleSignature(bytes: Uint8Array, signature: { keyId: Uint8Array; sig: Uint8Array }, what = "bundle"): Uint8Array {
+  const bundle = parseBundle(bytes, what);
+  const signatures = appendMadeSignature(bundle.targetsSigned.signatures ?? [], signature, `${what}'s targets metadata`);
   requireTargetsFit({ serializedTargetsMetadata: bundle.targetsSerialized, signatures }, `${what}'s signed targets metadata`);
   return reencode(bundle, signatures);
 }

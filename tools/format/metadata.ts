@@ -40,14 +40,27 @@ export function requireThreshold(threshold: number, keyCount: number, role: stri
  * the same key is refused: the device counts each key once, so it could never help a threshold.
  */
 export function appendSignature(signatures: Signature[], signedBytes: Uint8Array, key: SigningKey, what: string): Signature[] {
-  const keyId = hex(key.keyId);
+  requireRoomFor(signatures, key.keyId, what);
+  return [...signatures, { keyId: key.keyId, sig: signBytes(key, signedBytes) }];
+}
+
+/**
+ * The same with a signature made elsewhere (a signing service's key in an HSM): `signature.sig`
+ * must already be over the exact signed bytes.
+ */
+export function appendMadeSignature(signatures: Signature[], signature: { keyId: Uint8Array; sig: Uint8Array }, what: string): Signature[] {
+  requireRoomFor(signatures, signature.keyId, what);
+  return [...signatures, { keyId: signature.keyId, sig: signature.sig }];
+}
+
+function requireRoomFor(signatures: Signature[], keyIdBytes: Uint8Array, what: string): void {
+  const keyId = hex(keyIdBytes);
   if (signatures.length >= MAX_SIGNATURES) {
     throw new InputError(`${what} already carries ${signatures.length} signatures, the most a device checks (MAX_SIGNATURES); sign a fresh copy with the keys that count`);
   }
   if (signatures.some((s) => s.keyId && hex(s.keyId) === keyId)) {
     throw new InputError(`${what} is already signed by key ${keyId}; a key counts once toward a threshold, so sign with a different key`);
   }
-  return [...signatures, { keyId: key.keyId, sig: signBytes(key, signedBytes) }];
 }
 
 export type SignatureStatus = "valid" | "invalid" | "unknown-key" | "unsupported-key" | "no-root";

@@ -4,6 +4,7 @@ import { MAX_ROOT_KEYS, MAX_ROOT_METADATA_BYTES } from "../../assembly/limits.js
 import { InputError } from "./errors.js";
 import { hex, keyEnumsOf, keyIdOf, keyTypeOfRaw, type KeyType, type PublicKey, type SigningKey } from "./keys.js";
 import {
+  appendMadeSignature,
   appendSignature,
   checkSignatures,
   countValid,
@@ -87,6 +88,14 @@ export function signRoot(bytes: Uint8Array, key: SigningKey, what = "root metada
   const root = parseRoot(bytes, what);
   const signatures = appendSignature(root.signed.signatures ?? [], root.serialized, key, what);
   const signed = encodeSignedRoot(root.serialized, signatures);
+  requireFits(signed.length, MAX_ROOT_METADATA_BYTES, "MAX_ROOT_METADATA_BYTES", `the signed ${what}`);
+  return signed;
+}
+
+/** Appends a signature made elsewhere over the root's exact signed bytes (`parseRoot(...).serialized`). */
+export function attachRootSignature(bytes: Uint8Array, signature: { keyId: Uint8Array; sig: Uint8Array }, what = "root metadata"): Uint8Array {
+  const root = parseRoot(bytes, what);
+  const signed = encodeSignedRoot(root.serialized, appendMadeSignature(root.signed.signatures ?? [], signature, what));
   requireFits(signed.length, MAX_ROOT_METADATA_BYTES, "MAX_ROOT_METADATA_BYTES", `the signed ${what}`);
   return signed;
 }

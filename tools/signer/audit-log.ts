@@ -18,7 +18,8 @@ export interface AuditFacts {
   product: string;
   /** SHA-256 of what was to be signed. */
   digest: string;
-  decision: "signed" | "refused";
+  /** pending: waits for approvals; approved: one approver's approval. */
+  decision: "signed" | "refused" | "pending" | "approved";
   reason: string;
 }
 

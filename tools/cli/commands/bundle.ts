@@ -18,6 +18,7 @@ import {
   type PayloadDescriptor,
 } from "../../format/index.js";
 import type { Board } from "../../../host-sim/index.js";
+import { parseEnvelope } from "../../build/index.js";
 import type { CliIo } from "../io.js";
 import { progressFor } from "../progress.js";
 import { bundleTrustFailures, ownRootSignatures } from "./checks.js";
@@ -82,7 +83,25 @@ export function registerBundle(program: Command, io: CliIo): Command {
   registerSign(bundle, io, {
     what: "bundle",
     description: "append a signature over the bundle's exact targets metadata bytes",
-    options: (command) => command.option("--root <root>", "the root devices trust: warn if KEY is not one of its targets keys (a bundled root is used when there is one)"),
+    options: (command) =>
+      command
+        .option("--root <root>", "the root devices trust: warn if KEY is not one of its targets keys (a bundled root is used when there is one)")
+        .option("--product <name>", "--remote: the product the bundle is a build of")
+        .option("--build-type <type>", "--remote: eng or user (read from --provenance when given)")
+        .option("--provenance <file>", "--remote: the build's provenance (airlock build's .provenance.json)")
+        .option("--qualification <file...>", "--remote: qualification records (DSSE envelopes) the policy may require"),
+    async remote(client, bytes, options) {
+      const product = options.product as string | undefined;
+      if (!product) throw new InputError("bundle sign --remote needs --product NAME (the product in the service's policy)");
+      const buildType = options.buildType as string | undefined;
+      if (buildType !== undefined && buildType !== "eng" && buildType !== "user") throw new InputError(`--build-type ${buildType}: expected eng or user`);
+      const envelope = (file: string, what: string) => parseEnvelope(Buffer.from(readInput(file, what)).toString("utf8"), file);
+      return client.signTargets({
+        key: options.key, product, buildType, bundle: bytes, requestId: options.requestId,
+        provenance: typeof options.provenance === "string" ? envelope(options.provenance, "provenance") : undefined,
+        qualification: Array.isArray(options.qualification) ? (options.qualification as string[]).map((f) => envelope(f, "qualification record")) : undefined,
+      });
+    },
     sign: (bytes, key, path) => signBundle(bytes, key, path),
     check(bytes, key, path, options) {
       const bundled = parseBundle(bytes, path).root;

@@ -40,6 +40,7 @@ export function registerRoot(program: Command, io: CliIo): void {
     description: "append a signature to root metadata (a root key of this root, or of the root it rotates from)",
     sign: (bytes, key, path) => signRoot(bytes, key, path),
     check: () => ({ warnings: [] }),
+    remote: (client, bytes, options) => client.signRoot({ key: options.key, root: bytes, requestId: options.requestId }),
   });
 
   root
