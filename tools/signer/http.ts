@@ -83,7 +83,7 @@ export interface SignerHttpOptions {
 
 export async function signerApp(options: SignerHttpOptions): Promise<FastifyInstance> {
   const { service, tokens } = options;
-  const app = Fastify({ bodyLimit: options.maxBodyBytes, logger: false, ajv: { customOptions: { allErrors: false } } });
+  const app = Fastify({ bodyLimit: options.maxBodyBytes, logger: false, ajv: { customOptions: { allErrors: false, removeAdditional: false, coerceTypes: false } } });
   await app.register(swagger, {
     openapi: {
       info: { title: "airlock signing service", version: "1", description: "Signs airlock/Pigweed update bundles and root metadata under a policy: grants, builder provenance, re-run build rules, ledger, qualification, M-of-N approvals." },
