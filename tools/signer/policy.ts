@@ -56,7 +56,7 @@ export interface Policy {
   builders: Record<string, { id: string; publicKey: string }>;
   qualifiers: Record<string, { publicKey: string }>;
   identities: Record<string, { roles: Role[] }>;
-  products: Record<string, { hardwareId: string }>;
+  products: Record<string, { hardwareId?: string }>;
   grants: Grant[];
   production: { approvals: number; qualification: string[] };
   root: { approvals: number };
@@ -138,7 +138,8 @@ const schema = {
       type: "object",
       minProperties: 1,
       propertyNames: { type: "string", pattern: "^[a-z0-9][a-z0-9._-]{0,31}$" },
-      additionalProperties: { type: "object", additionalProperties: false, required: ["hardwareId"], properties: { hardwareId: { type: "string", minLength: 1, maxLength: 32 } } },
+      // No hardwareId: the product's bundles name no hardware (as Pigweed's tools make them).
+      additionalProperties: { type: "object", additionalProperties: false, properties: { hardwareId: { type: "string", minLength: 1, maxLength: 32 } } },
     },
     grants: {
       type: "array",

@@ -202,8 +202,8 @@ export class SigningService {
     const product = this.policy.products[request.product];
     if (!product) refuse(`there is no product "${request.product}" in the policy`);
     if (!bundle) refuse("the request's bundle is not an airlock/Pigweed update bundle");
-    if ((bundle!.targets.hardwareId ?? "") !== product!.hardwareId) {
-      refuse(`the bundle is for hardware ${JSON.stringify(bundle!.targets.hardwareId ?? "")}, product ${request.product} is ${JSON.stringify(product!.hardwareId)}`);
+    if ((bundle!.targets.hardwareId ?? "") !== (product!.hardwareId ?? "")) {
+      refuse(`the bundle is for hardware ${JSON.stringify(bundle!.targets.hardwareId ?? "")}, product ${request.product} is ${JSON.stringify(product!.hardwareId ?? "")}`);
     }
     const production = key!.class === "production";
     let buildType = request.buildType;
