@@ -101,7 +101,7 @@ describe("fixed memory", () => {
     expect(ends.release).toBeGreaterThan(IO_WINDOW_BYTES); // the probe saw the agent's statics
     expect(ends.release).toBeLessThanOrEqual(BOARD_LINEAR_MEMORY_BYTES);
     expect(ends.link).toBeLessThanOrEqual(BOARD_LINEAR_MEMORY_BYTES);
-  }, 120_000);
+  }, 300_000);
 
   it("writes nothing above 16 KiB while configuring and booting", async () => {
     const board = loadBoard("rp2040");
