@@ -20,6 +20,7 @@ import {
 import { hostname, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Command } from "commander";
 import {
   createBundle,
   generateKeyPair,
@@ -31,6 +32,8 @@ import {
   verifyBytes,
 } from "../tools/format/index.js";
 import { processQueueOnce, watchQueue, type JobResult, type PigweedSigningRequest } from "../tools/signer/index.js";
+import { registerSignerWatch } from "../tools/cli/commands/signer-watch.js";
+import { captureIo } from "../tools/cli/index.js";
 import { builderSignature, pythonJsonDumps, uploadObject, uploadSigningRequest, type RemoteSignUpload } from "./helpers/pigweed-remote-sign.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -442,6 +445,19 @@ describe("pigweed remote_sign queue: watching", () => {
     const watcher = watchQueue({ queueDir: join(queueDir, "missing"), bucketRoot, signBundle: fileKeySigner, intervalMs: 20 });
     await expect(watcher.done).rejects.toThrow(/queue directory .* is not a directory/);
     await expect(watcher.stop()).rejects.toThrow(/is not a directory/);
+  });
+
+  it("runs as `signer watch --once` with the callback the service provides", async () => {
+    upload();
+    const io = captureIo();
+    const program = new Command("airlock").exitOverride();
+    const signer = program.command("signer");
+    let asked: unknown;
+    registerSignerWatch(signer, io, (options) => ((asked = options), fileKeySigner));
+    await program.parseAsync(["signer", "watch", "--queue", queueDir, "--buckets", bucketRoot, "--once", "--json"], { from: "user" });
+    expect(asked).toMatchObject({ queue: queueDir, buckets: bucketRoot });
+    const lines = io.stdout().trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toMatchObject([{ event: "signed", outcome: "signed", output: { bucket: "signed-bundles", path: "thermostat.bundle.signed" } }]);
   });
 });
 
