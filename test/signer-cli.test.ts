@@ -36,12 +36,9 @@ function serve(policy: string): Promise<string> {
 
 beforeAll(async () => {
   world = new SignerWorld(dirs.make());
-  // The production key is a PKCS#11 key; `signer serve` as a process opens real tokens, so here
-  // the production grant uses a file test key's slot through a second test-class key.
-  await world.setUp(policyYaml({ approvals: 2 }).replace(
-    "  prod-targets:\n    class: production\n    pkcs11: { module: /usr/lib/softhsm/libsofthsm2.so, token: airlock-prod, label: prod-targets, pinFile: pin.txt }\n  root-a:\n    class: root\n    pkcs11: { module: /usr/lib/softhsm/libsofthsm2.so, token: airlock-root, label: root-a, pinFile: pin.txt }\n",
-    "",
-  ).replace("  - identities: [ci]\n    keys: [prod-targets]\n    products: [thermostat]\n    buildTypes: [user]\n", ""));
+  // `signer serve` as a process opens real tokens for PKCS#11 keys: this policy has file keys only
+  // (the SoftHSM tests run the production key).
+  await world.setUp(policyYaml({ approvals: 2, fileKeysOnly: true }));
   for (const identity of ["ci", "bob", "carol"]) {
     writeFileSync(world.at(`${identity}.token`), `${world.tokens[identity]}\n`, { mode: 0o600 });
   }

@@ -19,7 +19,29 @@ import { airlock } from "./cli-run.js";
 
 export const IDENTITIES = { ci: ["requester"], alice: ["requester"], bob: ["approver"], carol: ["approver"], dave: ["approver", "requester"] } as const;
 
-export function policyYaml(overrides: { approvals?: number; qualification?: string[]; extra?: string } = {}): string {
+const HSM_KEYS = `  prod-targets:
+    class: production
+    pkcs11: { module: /usr/lib/softhsm/libsofthsm2.so, token: airlock-prod, label: prod-targets, pinFile: pin.txt }
+  root-a:
+    class: root
+    pkcs11: { module: /usr/lib/softhsm/libsofthsm2.so, token: airlock-root, label: root-a, pinFile: pin.txt }
+`;
+const PRODUCTION_GRANT = `  - identities: [ci]
+    keys: [prod-targets]
+    products: [thermostat]
+    buildTypes: [user]
+`;
+
+/**
+ * The tests' policy. `fileKeysOnly` leaves out the HSM keys (production and root) and their grant,
+ * for a service run as its own process, where PKCS#11 keys would need a real token.
+ */
+export function policyYaml(overrides: { approvals?: number; qualification?: string[]; extra?: string; fileKeysOnly?: boolean } = {}): string {
+  const text = fullPolicyYaml(overrides);
+  return overrides.fileKeysOnly ? text.replace(HSM_KEYS, "").replace(PRODUCTION_GRANT, "") : text;
+}
+
+function fullPolicyYaml(overrides: { approvals?: number; qualification?: string[]; extra?: string }): string {
   return `# the signing service's policy for the tests
 service:
   state: state.db

@@ -11,3 +11,4 @@ export { Refusal, SigningService, rootSummary, type Outcome, type RootRequest, t
 export { serveSigner, signerApp } from "./http.js";
 export { SignerClient, type RemoteOutcome } from "./client.js";
 export { processQueueOnce, watchQueue, pendingRequests, type QueueOptions, type QueueWatcher, type PigweedSigningRequest, type JobResult, type JobOutcome, type BuilderPublicKey } from "./pigweed-queue.js";
+export { pigweedQueueSigner } from "./pigweed-signing.js";

@@ -2,7 +2,7 @@
 // exact metadata bytes (Ed25519, or ECDSA P-256 over SHA-256 as raw r || s, what devices read).
 // File keys are for development; PKCS#11 keys stay in their token and only signatures come out.
 // Nothing here ever logs or returns key material.
-import { loadSigningKey, signBytes, type KeyType, type PublicKey } from "../format/index.js";
+import { InputError, loadSigningKey, signBytes, type KeyType, type PublicKey } from "../format/index.js";
 import type { KeyClass, Pkcs11KeyConfig, Policy } from "./policy.js";
 
 export interface KeySigner {
@@ -33,7 +33,7 @@ export function openKeyring(policy: Policy, openPkcs11?: Pkcs11Opener): Map<stri
     let signer: KeySigner;
     if (config.file !== undefined) signer = fileSigner(config.file);
     else if (openPkcs11) signer = openPkcs11(name, config.pkcs11!);
-    else throw new Error(`internal: key "${name}" is a PKCS#11 key and no PKCS#11 backend was given`);
+    else throw new InputError(`${policy.path}: key "${name}" is a PKCS#11 key and no PKCS#11 backend is available here`);
     keys.set(name, { name, class: config.class, signer });
   }
   return keys;

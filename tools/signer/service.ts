@@ -7,9 +7,9 @@
 //      qualification records -> approvals -> sign.
 // Every decision is one audit entry. Everything up to the signature is synchronous, so within the
 // service's one process no two requests interleave between a check and its reservation.
-import { createHash } from "node:crypto";
+import { createHash, createPublicKey } from "node:crypto";
 import {
-  AirlockError, attachBundleSignature, attachRootSignature, hex, inspectRoot, loadPublicKey, parseBundle, parseRoot, RejectedError,
+  AirlockError, attachBundleSignature, attachRootSignature, hex, inspectRoot, loadPublicKey, parseBundle, parseRoot, readInput, RejectedError,
   type ParsedBundle, type PublicKey,
 } from "../format/index.js";
 import type { DsseEnvelope } from "../build/index.js";
@@ -86,12 +86,21 @@ export class SigningService {
   private readonly store?: ArtifactStore;
   private readonly now: () => Date;
   private readonly inFlight = new Map<string, Promise<Outcome>>();
+  private readonly builderFingerprints = new Map<string, string>();
 
   constructor(private readonly options: ServiceOptions) {
     this.policy = options.policy;
     this.keys = options.keys;
     this.now = options.now ?? (() => new Date());
-    this.builders = Object.entries(this.policy.builders).map(([name, b]) => ({ name, id: b.id, key: loadPublicKey(b.publicKey) }));
+    // Builder keys sign provenance (Ed25519 or P-256, DSSE) or, for Pigweed's remote-sign queue,
+    // requests (Ed25519 or RSA); every listed key is known by its SPKI fingerprint.
+    for (const [name, b] of Object.entries(this.policy.builders)) {
+      const spki = createPublicKey(Buffer.from(readInput(b.publicKey, `builder ${name}'s public key`))).export({ format: "der", type: "spki" });
+      this.builderFingerprints.set(sha256Hex(spki), name);
+    }
+    this.builders = Object.entries(this.policy.builders)
+      .filter(([, b]) => createPublicKey(Buffer.from(readInput(b.publicKey, "builder key"))).asymmetricKeyType !== "rsa")
+      .map(([name, b]) => ({ name, id: b.id, key: loadPublicKey(b.publicKey) }));
     this.qualifiers = Object.values(this.policy.qualifiers).map((q) => loadPublicKey(q.publicKey));
     this.store = this.policy.service.store === undefined ? undefined : new ArtifactStore(this.policy.service.store);
     this.state = new SignerState(this.policy.service.state);
@@ -100,6 +109,11 @@ export class SigningService {
     if (head !== undefined && head !== this.audit.headHash) {
       throw new AirlockError(`the audit log ${this.policy.service.audit} ends at ${this.audit.headHash}, but the service last wrote ${head}: entries were cut off its end; keep it as evidence`, 1);
     }
+  }
+
+  /** The listed builder whose key has this SPKI fingerprint (SHA-256 hex), if any. */
+  builderNamed(fingerprint: string): string | undefined {
+    return this.builderFingerprints.get(fingerprint);
   }
 
   close(): void {

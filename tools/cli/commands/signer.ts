@@ -1,15 +1,17 @@
 // airlock signer ...: the signing service's verbs: `serve` (the HTTP service under a policy),
 // `token create` (an identity's bearer token, shown once, kept hashed), `approve` and `show` (an
-// approver's view of a request, in plain words), and `audit verify` (the hash-chained log).
+// approver's view of a request, in plain words), `watch` (Pigweed's remote-sign queue under the
+// same policy), and `audit verify` (the hash-chained log).
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { InputError, readInput, RejectedError } from "../../format/index.js";
 import {
-  createToken, loadPolicy, openKeyring, readClientToken, readTokenHashes, serveSigner, SignerClient, SigningService, verifyAuditText,
-  type Pkcs11Opener, type RemoteOutcome,
+  createToken, loadPolicy, openKeyring, pigweedQueueSigner, readClientToken, readTokenHashes, serveSigner, SignerClient, SigningService, verifyAuditText,
+  type Pkcs11Opener, type Policy, type RemoteOutcome,
 } from "../../signer/index.js";
 import type { CliIo } from "../io.js";
 import { eventPrinter, untilStopped } from "./service.js";
+import { registerSignerWatch } from "./signer-watch.js";
 
 // The simulator's board files load only for `serve` (the rules need the boards' slot sizes).
 const simulator = () => import("../../../host-sim/index.js");
@@ -18,6 +20,13 @@ const simulator = () => import("../../../host-sim/index.js");
 let pkcs11Opener: Pkcs11Opener | undefined;
 export function setPkcs11Opener(open: Pkcs11Opener): void {
   pkcs11Opener = open;
+}
+
+/** The service under a policy: its keys opened, the boards' slot sizes for re-running rules. */
+async function openService(policy: Policy): Promise<SigningService> {
+  const sim = await simulator();
+  const slotsOf = (board: string) => Object.fromEntries(sim.boardNamed(board).partitions.targets.map((t) => [t.name, t.slotSize]));
+  return new SigningService({ policy, keys: openKeyring(policy, pkcs11Opener), slotsOf });
 }
 
 function printOutcome(io: CliIo, outcome: RemoteOutcome, json: boolean | undefined): void {
@@ -55,9 +64,7 @@ export function registerSigner(program: Command, io: CliIo): void {
         policy.service.listen = { host: options.listen.slice(0, at), port };
       }
       const tokens = readTokenHashes(policy.service.tokens);
-      const sim = await simulator();
-      const slotsOf = (board: string) => Object.fromEntries(sim.boardNamed(board).partitions.targets.map((t) => [t.name, t.slotSize]));
-      const service = new SigningService({ policy, keys: openKeyring(policy, pkcs11Opener), slotsOf });
+      const service = await openService(policy);
       let handle;
       try {
         handle = await serveSigner({ service, tokens, maxBodyBytes: policy.service.maxBodyBytes, host: policy.service.listen.host, port: policy.service.listen.port, log: (line) => say("request", line) });
@@ -92,6 +99,17 @@ export function registerSigner(program: Command, io: CliIo): void {
       }
       io.out(`wrote a token for ${identity} to ${options.output} (mode 600); ${options.tokens} keeps only its SHA-256\n`);
     });
+
+  registerSignerWatch(signer, io, async (options) => {
+    const buildType = options.buildType as string;
+    if (buildType !== "eng" && buildType !== "user") throw new InputError(`--build-type ${buildType}: expected eng or user`);
+    const service = await openService(loadPolicy(options.config as string));
+    process.once("exit", () => service.close());
+    return pigweedQueueSigner(service, options.product as string, buildType);
+  })
+    .requiredOption("--config <policy>", "the signing service's policy file (the same as signer serve's)")
+    .requiredOption("--product <name>", "the product this queue's builds are (Pigweed's requests name none)")
+    .option("--build-type <type>", "the build type of this queue's builds: eng or user (keys needing provenance refuse them)", "eng");
 
   remoteOptions(
     signer
