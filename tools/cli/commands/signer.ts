@@ -73,6 +73,9 @@ export function registerSigner(program: Command, io: CliIo): void {
         const code = (err as NodeJS.ErrnoException).code;
         throw new InputError(`cannot listen on ${policy.service.listen.host}:${policy.service.listen.port} (${code ?? String(err)}): pick another port (--listen)`);
       }
+      if (!["127.0.0.1", "::1", "localhost"].includes(policy.service.listen.host)) {
+        io.err(`warning: serving plain HTTP on ${policy.service.listen.host}: bearer tokens and bundles cross the network in clear; put a TLS reverse proxy in front\n`);
+      }
       say("listening", `signing service at ${handle.url} (OpenAPI: ${handle.url}/openapi.json), ${Object.keys(policy.keys).length} key(s), ${Object.keys(tokens).length} identity token(s), pid ${process.pid}`, { url: handle.url, pid: process.pid });
       await untilStopped(async () => {
         await handle.close();
