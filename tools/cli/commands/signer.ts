@@ -1,12 +1,15 @@
 // airlock signer ...: the signing service's verbs. So far `signer audit verify`, which checks the
-// service's hash-chained audit log (tools/signer/) for edited, dropped, reordered or cut entries.
+// service's hash-chained audit log (tools/signer/) for edited, dropped, reordered or cut entries,
+// and `signer hsm keygen|list` for its keys on a PKCS#11 token (signer-hsm.ts).
 import type { Command } from "commander";
 import { readInput, RejectedError } from "../../format/index.js";
 import { verifyAuditText } from "../../signer/index.js";
 import type { CliIo } from "../io.js";
+import { registerSignerHsm } from "./signer-hsm.js";
 
 export function registerSigner(program: Command, io: CliIo): void {
-  const signer = program.command("signer").description("the signing service: its audit log");
+  const signer = program.command("signer").description("the signing service: its audit log and its keys on PKCS#11 tokens");
+  registerSignerHsm(signer, io);
   const audit = signer.command("audit").description("the service's append-only, hash-chained audit log");
   audit
     .command("verify")
