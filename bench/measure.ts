@@ -24,6 +24,22 @@ export function perSecond(op: () => void, ms: number, batch = 10): number {
   return done / ((now - start) / 1000);
 }
 
+/**
+ * perSecond for an asynchronous operation, awaited one at a time (as a service signs one request
+ * after another). CPU time still: it counts the thread pool too, where pkcs11js runs C_Sign.
+ */
+export async function perSecondAsync(op: () => Promise<unknown>, ms: number, batch = 10): Promise<number> {
+  const start = cpuMs();
+  let done = 0;
+  let now = start;
+  while (now - start < ms) {
+    for (let i = 0; i < batch; i++) await op();
+    done += batch;
+    now = cpuMs();
+  }
+  return done / ((now - start) / 1000);
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;

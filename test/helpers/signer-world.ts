@@ -12,7 +12,7 @@ import { generateKeyPair, loadSigningKey, parseBundle, type KeyType } from "../.
 import { parseEnvelope, type DsseEnvelope } from "../../tools/build/index.js";
 import { boardNamed } from "../../host-sim/index.js";
 import {
-  createToken, fileSigner, loadPolicy, openKeyring, readTokenHashes, signerApp, SigningService, signQualification, type Pkcs11Opener,
+  createToken, FileSigner, loadPolicy, openKeyring, readTokenHashes, signerApp, SigningService, signQualification, type Pkcs11Opener,
 } from "../../tools/signer/index.js";
 import { buildFirmwareElf, FIRMWARE_FLASH_ORIGIN } from "./firmware-elf.js";
 import { airlock } from "./cli-run.js";
@@ -121,10 +121,10 @@ export class SignerWorld {
   }
 
   /** Starts the service; its PKCS#11 keys are opened by `openPkcs11` (the file key of that name by default). */
-  async start(openPkcs11: Pkcs11Opener = (name) => fileSigner(this.at(`${name}.pem`))): Promise<void> {
+  async start(openPkcs11: Pkcs11Opener = (name) => new FileSigner(this.at(`${name}.pem`), name)): Promise<void> {
     const policy = loadPolicy(this.at("policy.yaml"));
     const slotsOf = (board: string) => Object.fromEntries(boardNamed(board).partitions.targets.map((t) => [t.name, t.slotSize]));
-    this.service = new SigningService({ policy, keys: openKeyring(policy, openPkcs11), slotsOf });
+    this.service = new SigningService({ policy, keys: await openKeyring(policy, openPkcs11), slotsOf });
     this.app = await signerApp({ service: this.service, tokens: readTokenHashes(policy.service.tokens), maxBodyBytes: policy.service.maxBodyBytes });
   }
 

@@ -118,7 +118,7 @@ export class SigningService {
 
   close(): void {
     this.state.close();
-    for (const key of this.keys.values()) key.signer.close?.();
+    for (const key of this.keys.values()) key.signer.close();
   }
 
   private roles(identity: string): Role[] {

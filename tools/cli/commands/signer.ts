@@ -1,32 +1,28 @@
 // airlock signer ...: the signing service's verbs: `serve` (the HTTP service under a policy),
 // `token create` (an identity's bearer token, shown once, kept hashed), `approve` and `show` (an
 // approver's view of a request, in plain words), `watch` (Pigweed's remote-sign queue under the
-// same policy), and `audit verify` (the hash-chained log).
+// same policy), `hsm keygen|list` (its keys on a PKCS#11 token, signer-hsm.ts), and `audit verify`
+// (the hash-chained log).
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { InputError, readInput, RejectedError } from "../../format/index.js";
 import {
   createToken, loadPolicy, openKeyring, pigweedQueueSigner, readClientToken, readTokenHashes, serveSigner, SignerClient, SigningService, verifyAuditText,
-  type Pkcs11Opener, type Policy, type RemoteOutcome,
+  type Policy, type RemoteOutcome,
 } from "../../signer/index.js";
 import type { CliIo } from "../io.js";
 import { eventPrinter, untilStopped } from "./service.js";
+import { registerSignerHsm } from "./signer-hsm.js";
 import { registerSignerWatch } from "./signer-watch.js";
 
 // The simulator's board files load only for `serve` (the rules need the boards' slot sizes).
 const simulator = () => import("../../../host-sim/index.js");
 
-/** Opens PKCS#11 keys; set by the PKCS#11 backend's registration. */
-let pkcs11Opener: Pkcs11Opener | undefined;
-export function setPkcs11Opener(open: Pkcs11Opener): void {
-  pkcs11Opener = open;
-}
-
 /** The service under a policy: its keys opened, the boards' slot sizes for re-running rules. */
 async function openService(policy: Policy): Promise<SigningService> {
   const sim = await simulator();
   const slotsOf = (board: string) => Object.fromEntries(sim.boardNamed(board).partitions.targets.map((t) => [t.name, t.slotSize]));
-  return new SigningService({ policy, keys: openKeyring(policy, pkcs11Opener), slotsOf });
+  return new SigningService({ policy, keys: await openKeyring(policy), slotsOf });
 }
 
 function printOutcome(io: CliIo, outcome: RemoteOutcome, json: boolean | undefined): void {
@@ -134,6 +130,8 @@ export function registerSigner(program: Command, io: CliIo): void {
       printOutcome(io, await new SignerClient(options.remote, readClientToken(options.tokenFile)).status(requestId), options.json);
     },
   );
+
+  registerSignerHsm(signer, io);
 
   const audit = signer.command("audit").description("the service's append-only, hash-chained audit log");
   audit
