@@ -72,7 +72,14 @@ function send(reply: FastifyReply, result: Outcome) {
   return reply.code(result.status === "signed" ? 200 : result.status === "refused" ? 403 : 202).send(body);
 }
 
-const bodyHash = (request: FastifyRequest) => createHash("sha256").update(JSON.stringify(request.body)).digest("hex");
+/**
+ * What makes two requests the same request: the body without its freshness fields, so a client
+ * resuming a request (same ID, new nonce and expiry) gets its stored outcome.
+ */
+function bodyHash(request: FastifyRequest): string {
+  const { nonce: _nonce, expiresAt: _expiresAt, ...rest } = request.body as Record<string, unknown>;
+  return createHash("sha256").update(JSON.stringify(rest)).digest("hex");
+}
 
 export interface SignerHttpOptions {
   service: SigningService;
