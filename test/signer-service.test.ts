@@ -248,6 +248,36 @@ describe("signing service: freshness, replay, idempotency, limits", () => {
   }, 60_000);
 });
 
+describe("signing service: a crash mid-request", () => {
+  it("leaves the version reserved; the retry after restart signs once and the ledger keeps one entry", async () => {
+    world = new SignerWorld(dirs.make());
+    await world.setUp();
+    // The production key hangs in sign(): the process "dies" with the request reserved.
+    const { FileSigner } = await import("../tools/signer/index.js");
+    await world.start((name) => {
+      const real = new FileSigner(world.at(`${name}.pem`), name);
+      return { name, type: real.type, publicKey: real.publicKey, sign: () => new Promise<Uint8Array>(() => {}), close: () => real.close() };
+    });
+    const build = await world.build(3);
+    const body = world.targetsBody(build);
+    void world.call("ci", "POST", "/v1/targets/sign", body);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(world.service.state.request(String(body.requestId))?.status).toBe("signing");
+    await world.stop();
+
+    await world.start();
+    expect(world.service.state.ledger()).toHaveLength(1);
+    const other = await world.call("ci", "POST", "/v1/targets/sign", world.targetsBody(await world.build(3)));
+    expect(refusal(other).message).toMatch(/not above 3/);
+    const retried = await world.call("ci", "POST", "/v1/targets/sign", body);
+    expect(retried.status).toBe(200);
+    expectSignedBy(retried.body.file, "prod-targets.pem.pub");
+    expect(world.service.state.ledger()).toHaveLength(1);
+    const signedEntries = readFileSync(world.at("audit.log"), "utf8").trim().split("\n").filter((l) => l.includes('"decision":"signed"'));
+    expect(signedEntries).toHaveLength(1);
+  });
+});
+
 describe("signing service: its audit log and policy", () => {
   it("the service refuses to start on an edited or cut audit log", async () => {
     await startWorld();
