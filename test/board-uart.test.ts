@@ -53,7 +53,7 @@ for (const [machine, config] of Object.entries(QEMU_MACHINES)) {
       const sent = await airlockBinAsync(["send", update, "--tcp", `127.0.0.1:${port}`, "--json"]);
       expect(sent.stderr).toBe("");
       expect(sent.code).toBe(0);
-      const report = JSON.parse(sent.stdout) as { state: string; result: string; bytesSent: number };
+      const report = JSON.parse(sent.stdout) as { state: string; result: string; bundleBytes: number; bytesSent: number };
       const back = await firmware.waitFor(/^link ready$/, ready.index + 1);
       const lines = firmware.lines.slice(ready.index + 1, back.index);
       expect(lines).toContain("reset into the update");
@@ -64,7 +64,9 @@ for (const [machine, config] of Object.entries(QEMU_MACHINES)) {
 
       const sim = await simulated(config.layoutBoard, fixtures);
       expect({ state: report.state, result: report.result }).toEqual({ state: sim.report.state, result: sim.report.result });
-      expect(report.bytesSent).toBe(fixtures.updateBundle.length);
+      expect(report.bundleBytes).toBe(fixtures.updateBundle.length);
+      // Retransmissions count too: on a busy host the slow lm3s6965evb has needed some (17,438 bytes sent for 9,219).
+      expect(report.bytesSent).toBeGreaterThanOrEqual(fixtures.updateBundle.length);
       expect({ slot: field(bootInfo, "slot"), targets: Number(field(bootInfo, "targets-version")), root: Number(field(bootInfo, "root-version")) })
         .toEqual({ slot: sim.after.slot, targets: sim.after.targetsVersion, root: sim.after.rootVersion });
       expect(field(image, "sha256")).toBe(sim.after.images.app);
