@@ -4,14 +4,11 @@
 // one the firmware hashes from flash) and its refusal of the bad-signature bundle must be what
 // the simulator's link device reports for the same bundles over the same protocol. Then a bundle
 // signed with ECDSA P-256 (rotating the root to a P-256 targets key) installs over the same wire.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createServer } from "node:net";
+import { describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildFirmware, linkFirmwarePath } from "../board/native/build.js";
-import { startUartFirmware, type UartFirmware } from "../board/native/qemu.js";
+import { linkFirmwarePath } from "../board/native/build.js";
 import { QEMU_MACHINES } from "../board/native/machines.js";
 import { demoFixtures } from "../board/native/fixtures.js";
 import { loadBoard } from "../host-sim/index.js";
@@ -20,29 +17,10 @@ import { SimDevice } from "../host-sim/device.js";
 import { sendBundle, SendError } from "../tools/link/index.js";
 import { airlockBinAsync } from "./helpers/cli-run.js";
 import { LinkRig } from "./helpers/link-rig.js";
+import { expectStackWithin, field, last, uartSession } from "./helpers/board-uart.js";
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-const dir = mkdtempSync(join(tmpdir(), "airlock-uart-"));
-const running: UartFirmware[] = [];
-
-beforeAll(() => {
-  buildFirmware();
-}, 300_000);
-afterAll(() => {
-  running.forEach((f) => f.stop());
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
+const { dir, start } = uartSession("uart");
 
 /** The simulator's answer for the same bundles: the link device over the modelled wire. */
 async function simulated(layoutBoard: string, fixtures: ReturnType<typeof demoFixtures>) {
@@ -58,22 +36,6 @@ async function simulated(layoutBoard: string, fixtures: ReturnType<typeof demoFi
   return { report, after, badCode: bad instanceof SendError ? bad.agentError : String(bad) };
 }
 
-/** The last line starting with `prefix`. */
-function last(lines: string[], prefix: string): string {
-  const found = [...lines].reverse().find((l) => l.startsWith(prefix));
-  if (found === undefined) throw new Error(`no "${prefix}" line in:\n${lines.join("\n")}`);
-  return found;
-}
-
-const field = (line: string, name: string) => new RegExp(`${name}=(\\S+)`).exec(line)?.[1];
-
-/** The run's last "resources" line: its stack peak must stay below the stack it has. */
-function expectStackWithin(lines: string[], label: string): void {
-  const resources = last(lines, "resources");
-  console.log(`${label} ${resources}`);
-  expect(Number(field(resources, "stack-peak"))).toBeLessThan(Number(field(resources, "stack-size")));
-}
-
 for (const [machine, config] of Object.entries(QEMU_MACHINES)) {
   describe(`link firmware on QEMU ${machine} over its UART`, () => {
     it("updates with `airlock send` as the simulator does, refuses the bad-signature bundle with the same code, then installs a P-256 bundle", async () => {
@@ -82,9 +44,8 @@ for (const [machine, config] of Object.entries(QEMU_MACHINES)) {
       const bad = join(dir, `${machine}-bad.bundle`);
       writeFileSync(update, fixtures.updateBundle);
       writeFileSync(bad, fixtures.badSignatureBundle);
-      const port = await freePort();
-      const firmware = startUartFirmware(machine, linkFirmwarePath(machine), port);
-      running.push(firmware);
+      const firmware = await start(machine, linkFirmwarePath(machine));
+      const port = firmware.port;
       const ready = await firmware.waitFor(/^link ready$/);
       const before = last(firmware.lines.slice(0, ready.index), "boot info");
       expect(before).toMatch(/slot=a .*targets-version=0/);
@@ -92,7 +53,7 @@ for (const [machine, config] of Object.entries(QEMU_MACHINES)) {
       const sent = await airlockBinAsync(["send", update, "--tcp", `127.0.0.1:${port}`, "--json"]);
       expect(sent.stderr).toBe("");
       expect(sent.code).toBe(0);
-      const report = JSON.parse(sent.stdout) as { state: string; result: string; bytesSent: number };
+      const report = JSON.parse(sent.stdout) as { state: string; result: string; bundleBytes: number; bytesSent: number };
       const back = await firmware.waitFor(/^link ready$/, ready.index + 1);
       const lines = firmware.lines.slice(ready.index + 1, back.index);
       expect(lines).toContain("reset into the update");
@@ -103,7 +64,9 @@ for (const [machine, config] of Object.entries(QEMU_MACHINES)) {
 
       const sim = await simulated(config.layoutBoard, fixtures);
       expect({ state: report.state, result: report.result }).toEqual({ state: sim.report.state, result: sim.report.result });
-      expect(report.bytesSent).toBe(fixtures.updateBundle.length);
+      expect(report.bundleBytes).toBe(fixtures.updateBundle.length);
+      // Retransmissions count too: on a busy host the slow lm3s6965evb has needed some (17,438 bytes sent for 9,219).
+      expect(report.bytesSent).toBeGreaterThanOrEqual(fixtures.updateBundle.length);
       expect({ slot: field(bootInfo, "slot"), targets: Number(field(bootInfo, "targets-version")), root: Number(field(bootInfo, "root-version")) })
         .toEqual({ slot: sim.after.slot, targets: sim.after.targetsVersion, root: sim.after.rootVersion });
       expect(field(image, "sha256")).toBe(sim.after.images.app);

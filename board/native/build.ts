@@ -23,6 +23,14 @@ export function linkFirmwarePath(machine: string): string {
   return join(BOARD_BUILD_DIR, `${machine}-Os-link`, "link-device.elf");
 }
 
+/**
+ * The link firmware for Pigweed's test bundles (-Os): its layout has targets app, file1 and file2
+ * (board/pigweed/) and its factory root is pigweedFixtures()'s P-256 one.
+ */
+export function linkPigweedFirmwarePath(machine: string): string {
+  return join(BOARD_BUILD_DIR, `${machine}-Os-link`, "link-device-pigweed.elf");
+}
+
 /** Where a program of the firmware is built: build/board/<machine>-<opt>/<program>.elf */
 export function firmwarePath(machine: string, opt: OptLevel, program: FirmwareProgram): string {
   return join(BOARD_BUILD_DIR, `${machine}-${opt}`, `${program}.elf`);

@@ -36,9 +36,14 @@ function demoKey(label: string): SigningKey {
   return { type: "ed25519", privateKey, raw, keyId: keyIdOf(raw) };
 }
 
-/** A deterministic P-256 key: the scalar from a label's SHA-256 (below n for every label used). */
-function demoP256Key(label: string): SigningKey {
-  const d = createHash("sha256").update(`airlock board demo P-256 key: ${label}`).digest();
+/** A deterministic P-256 private scalar: a label's SHA-256 (below n for every label used). */
+export function demoP256Scalar(label: string): Uint8Array {
+  return createHash("sha256").update(`airlock board demo P-256 key: ${label}`).digest();
+}
+
+/** The P-256 key of demoP256Scalar(label). */
+export function demoP256Key(label: string): SigningKey {
+  const d = demoP256Scalar(label);
   const ecdh = createECDH("prime256v1");
   ecdh.setPrivateKey(d);
   const raw = new Uint8Array(ecdh.getPublicKey(undefined, "uncompressed"));
@@ -51,7 +56,7 @@ function demoP256Key(label: string): SigningKey {
 }
 
 /** Firmware-like bytes: a SHA-256 counter stream. Lengths are deliberately not word multiples. */
-function demoImage(label: string, length: number): Uint8Array {
+export function demoImage(label: string, length: number): Uint8Array {
   const out = new Uint8Array(length);
   for (let block = 0; block * 32 < length; block++) {
     const digest = createHash("sha256").update(`${label}/${block}`).digest();

@@ -1,18 +1,23 @@
 // Writes the C headers the firmware needs from the project's single sources of truth, so no
 // number is copied by hand into C: the status codes (assembly/status.ts) and, per QEMU machine,
 // the flash geometry and layout descriptor of its board (board/<layout board>.json, encoded by
-// host-sim/layout.ts exactly as the simulator encodes it).
+// host-sim/layout.ts exactly as the simulator encodes it), its factory fixtures, and the same two
+// for the link firmware's Pigweed variant (board/pigweed/<layout board>-pigweed-targets.json).
 //
 //   npx tsx board/native/generate-headers.ts OUT_DIR
 import { createHash, createPrivateKey, createPublicKey, sign } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as status from "../../assembly/status.js";
-import { loadBoard, APP_TARGET, encodeLayout, STATE, RESULT } from "../../host-sim/index.js";
+import { MAX_TARGET_NAME } from "../../assembly/limits.js";
+import { loadBoard, APP_TARGET, encodeLayout, STATE, RESULT, type Board } from "../../host-sim/index.js";
 import { BOARD_LINEAR_MEMORY_BYTES, QEMU_MACHINES } from "./machines.js";
 import { demoFixtures } from "./fixtures.js";
+import { pigweedBoardPath, pigweedFixtures } from "./pigweed-fixtures.js";
 import { cBytes, cHeader } from "./c-source.js";
+
+const REPO_DIR = fileURLToPath(new URL("../../", import.meta.url));
 
 function statusHeader(): string {
   const lines = Object.entries(status)
@@ -24,17 +29,16 @@ function statusHeader(): string {
   const results = Object.entries(RESULT).map(([name, value]) => `#define UPDATE_RESULT_${name} ${value}u`);
   return cHeader(
     "AIRLOCK_STATUS_H",
-    "Status codes of the agent (assembly/status.ts) and its update states and results (Pigweed's numbers).",
-    [...lines, ...states, ...results].join("\n"),
+    "Status codes of the agent (assembly/status.ts), its update states and results (Pigweed's numbers), and the target name bound.",
+    [...lines, ...states, ...results, "", "/** Bytes of a target name in the layout and in boot info entries (assembly/limits.ts). */", `#define MAX_TARGET_NAME ${MAX_TARGET_NAME}u`].join("\n"),
   );
 }
 
+/** `boardName` is a board of board/ or the path of a board file (the Pigweed variant's). */
 function layoutHeader(machine: string, boardName: string): string {
   const board = loadBoard(boardName);
-  const appIndex = board.partitions.targets.findIndex((t) => t.name === APP_TARGET);
-  const app = board.partitions.targets[appIndex];
-  if (!app) throw new Error(`board ${board.name} has no "${APP_TARGET}" target`);
   const runs = board.flash.sectors.map((r) => `{${r.size}u, ${r.count}u}`).join(", ");
+  const slots = board.partitions.targets.map((t) => `    {${t.slotA}u, ${t.slotB}u, ${t.slotSize}u}, /* ${t.name} */`);
   const body = [
     `#include "nor-emu.h"`,
     ``,
@@ -43,16 +47,21 @@ function layoutHeader(machine: string, boardName: string): string {
     `static const nor_geometry_t layout_geometry = {`,
     `    layout_sector_runs, ${board.flash.sectors.length}u, ${board.flash.writeUnit}u, ${board.flash.erasedValue}u};`,
     ``,
-    `/** The "app" target: its index in the layout and its two slots (flash addresses). */`,
-    `#define LAYOUT_APP_TARGET ${appIndex}u`,
-    `#define LAYOUT_APP_SLOT_A ${app.slotA}u`,
-    `#define LAYOUT_APP_SLOT_B ${app.slotB}u`,
-    `#define LAYOUT_APP_SLOT_SIZE ${app.slotSize}u`,
+    `/** Each target's two slots (flash addresses), in the layout's order, which boot info keeps. */`,
+    `typedef struct {`,
+    `  uint32_t slot_a;`,
+    `  uint32_t slot_b;`,
+    `  uint32_t slot_size;`,
+    `} layout_target_t;`,
+    `#define LAYOUT_TARGET_COUNT ${board.partitions.targets.length}u`,
+    `static const layout_target_t layout_targets[LAYOUT_TARGET_COUNT] = {`,
+    ...slots,
+    `};`,
     ``,
     `/** The layout descriptor passed to the agent's configure() at every power-on. */`,
     cBytes("layout_descriptor", encodeLayout(board)),
   ].join("\n");
-  return cHeader("AIRLOCK_LAYOUT_H", `Flash layout of ${machine}: board/${board.name}.json.`, body);
+  return cHeader("AIRLOCK_LAYOUT_H", `Flash layout of ${machine}: ${boardName.endsWith(".json") ? relative(REPO_DIR, boardName) : `board/${board.name}.json`}.`, body);
 }
 
 // PKCS#8 DER prefix of an Ed25519 private key (RFC 8410), followed by the 32-byte seed.
@@ -103,16 +112,49 @@ function benchVectorsHeader(): string {
   return cHeader("AIRLOCK_BENCH_VECTORS_H", "Ed25519 and P-256 cases for bench.c.", body);
 }
 
+/**
+ * What the factory writes (device-common.c provision_factory): the root, and an image for each
+ * listed target, by its index in the board's layout.
+ */
+function factoryBody(board: Board, root: Uint8Array, images: Record<string, Uint8Array>): string[] {
+  const index = (name: string) => {
+    const i = board.partitions.targets.findIndex((t) => t.name === name);
+    if (i < 0) throw new Error(`board ${board.name} has no target "${name}" for its factory image`);
+    return i;
+  };
+  const names = Object.keys(images);
+  return [
+    cBytes("factory_root", root),
+    ...names.map((name, i) => cBytes(`factory_image_${i}`, images[name]!)),
+    `typedef struct {`,
+    `  uint32_t target;`,
+    `  const uint8_t *bytes;`,
+    `  uint32_t len;`,
+    `} factory_image_t;`,
+    `#define FACTORY_IMAGE_COUNT ${names.length}u`,
+    `static const factory_image_t factory_images[FACTORY_IMAGE_COUNT] = {`,
+    ...names.map((name, i) => `    {${index(name)}u, factory_image_${i}, ${images[name]!.length}u}, /* ${name} */`),
+    `};`,
+  ];
+}
+
 /** The update demo's inputs for a machine (bundles bound to its board's hardware ID). */
 function fixturesHeader(machine: string, boardName: string): string {
-  const f = demoFixtures(loadBoard(boardName).hardwareId);
+  const board = loadBoard(boardName);
+  const f = demoFixtures(board.hardwareId);
   const body = [
-    cBytes("demo_root", f.root),
-    cBytes("demo_factory_image", f.factoryImage),
+    ...factoryBody(board, f.root, { [APP_TARGET]: f.factoryImage }),
     cBytes("demo_update_bundle", f.updateBundle),
     cBytes("demo_bad_signature_bundle", f.badSignatureBundle),
   ].join("\n");
   return cHeader("AIRLOCK_FIXTURES_H", `Update demo inputs for ${machine} (board/native/fixtures.ts).`, body);
+}
+
+/** The Pigweed variant's factory: the P-256 root and images for app, file1 and file2. */
+function pigweedFixturesHeader(machine: string, boardPath: string): string {
+  const f = pigweedFixtures();
+  const body = factoryBody(loadBoard(boardPath), f.root, f.factoryImages).join("\n");
+  return cHeader("AIRLOCK_FIXTURES_H", `Pigweed-bundle factory for ${machine} (board/native/pigweed-fixtures.ts).`, body);
 }
 
 function memoryHeader(): string {
@@ -145,6 +187,11 @@ export function generateHeaders(outDir: string): void {
     mkdirSync(join(outDir, machine), { recursive: true });
     writeIfChanged(join(outDir, machine, "layout.h"), layoutHeader(machine, layoutBoard));
     writeIfChanged(join(outDir, machine, "fixtures.h"), fixturesHeader(machine, layoutBoard));
+    // The link firmware's Pigweed variant: the same headers for the board's Pigweed-targets file.
+    const pigweed = pigweedBoardPath(layoutBoard);
+    mkdirSync(join(outDir, machine, "pigweed"), { recursive: true });
+    writeIfChanged(join(outDir, machine, "pigweed", "layout.h"), layoutHeader(machine, pigweed));
+    writeIfChanged(join(outDir, machine, "pigweed", "fixtures.h"), pigweedFixturesHeader(machine, pigweed));
   }
 }
 

@@ -1,6 +1,7 @@
 // What every firmware program that runs the agent does the same way: print its answers in the
-// lines the host tests read ("step", "status", "boot info", "image", "flash"), configure it with
-// the board's layout, and provision it at the factory with the demo's root and image.
+// lines the host tests read ("step", "status", "boot info", "image", "flash", "user-manifest"),
+// configure it with the board's layout, and provision it at the factory with the root and images
+// of its fixtures.h.
 #include "device-common.h"
 
 #include <string.h>
@@ -72,8 +73,9 @@ void print_boot_info(void) {
     step("boot-info", rc);
     return;
   }
-  // Layout: assembly/boot/info.ts. The app entry is the first (and only) target.
+  // Layout: assembly/boot/info.ts.
   uint32_t slot = io_u32(0);
+  uint32_t targets = io_u32(16);
   console_str("boot info slot=");
   console_str(slot == 0 ? "a" : "b");
   console_str(" trial=");
@@ -85,25 +87,66 @@ void print_boot_info(void) {
   console_str(" pending=");
   console_u32(io_u32(20));
   console_end_line();
+  if (targets != LAYOUT_TARGET_COUNT) fatal("demo", "boot info lists another number of targets than the layout");
 
-  const uint32_t entry = 24 + LAYOUT_APP_TARGET * (32 + 40);
-  uint32_t present = io_u32(entry + 32);
-  uint32_t length = io_u32(entry + 36);
-  uint8_t manifest_hash[32];
-  memcpy(manifest_hash, agent_io() + entry + 40, 32);
-  console_str("image app present=");
-  console_u32(present);
-  console_str(" length=");
-  console_u32(length);
+  for (uint32_t t = 0; t < targets; t++) {
+    // hash_flash below takes the I/O window, so each target's entry is fetched afresh.
+    if ((int32_t)Z_agentZ_boot_info(&agent) != OK) fatal("demo", "boot_info failed on a second call");
+    const uint32_t entry = 24 + t * (MAX_TARGET_NAME + 40);
+    char name[MAX_TARGET_NAME + 1];
+    memcpy(name, agent_io() + entry, MAX_TARGET_NAME);
+    name[MAX_TARGET_NAME] = '\0';
+    uint32_t present = io_u32(entry + MAX_TARGET_NAME);
+    uint32_t length = io_u32(entry + MAX_TARGET_NAME + 4);
+    uint8_t manifest_hash[32];
+    memcpy(manifest_hash, agent_io() + entry + MAX_TARGET_NAME + 8, 32);
+    console_str("image ");
+    console_str(name);
+    console_str(" present=");
+    console_u32(present);
+    console_str(" length=");
+    console_u32(length);
+    console_str(" sha256=");
+    console_hex(manifest_hash, 32);
+    console_end_line();
+    if (!present) continue;
+
+    // What the slot really holds, hashed here from flash: the manifest must not just claim it.
+    uint8_t slot_hash[32];
+    hash_flash(slot == 0 ? layout_targets[t].slot_a : layout_targets[t].slot_b, length, slot_hash);
+    console_str("flash ");
+    console_str(name);
+    console_str(" sha256=");
+    console_hex(slot_hash, 32);
+    console_end_line();
+  }
+}
+
+void print_user_manifest(void) {
+  int32_t size = (int32_t)Z_agentZ_user_manifest_size(&agent);
+  if (size == ERR_USER_MANIFEST_ABSENT) {
+    console_str("user-manifest absent");
+    console_end_line();
+    return;
+  }
+  if (size < 0) {
+    step("user-manifest-size", size);
+    return;
+  }
+  // At most MAX_USER_MANIFEST_BYTES (1 KiB): one read puts it all in the 4 KiB window, where the
+  // hash export then reads it. The bytes come from the metadata records, not from the manifest.
+  int32_t n = (int32_t)Z_agentZ_user_manifest_read(&agent, 0, (u32)size);
+  if (n != size) {
+    step("user-manifest-read", n);
+    return;
+  }
+  Z_agentZ_sha256_init(&agent);
+  if ((int32_t)Z_agentZ_sha256_update(&agent, (u32)n) != OK) fatal("demo", "sha256_update refused the user manifest");
+  Z_agentZ_sha256_final(&agent);
+  console_str("user-manifest length=");
+  console_u32((uint32_t)n);
   console_str(" sha256=");
-  console_hex(manifest_hash, 32);
-  console_end_line();
-
-  // What the slot really holds, hashed here from flash: the manifest must not just claim it.
-  uint8_t slot_hash[32];
-  hash_flash(slot == 0 ? LAYOUT_APP_SLOT_A : LAYOUT_APP_SLOT_B, length, slot_hash);
-  console_str("flash app sha256=");
-  console_hex(slot_hash, 32);
+  console_hex(agent_io(), 32);
   console_end_line();
 }
 
@@ -124,22 +167,27 @@ int32_t send_windows(const uint8_t *bytes, uint32_t len, u32 (*send)(uint32_t of
   return OK;
 }
 
+/** The target whose factory image send_windows is streaming. */
+static uint32_t factory_target;
+
 static u32 send_factory_image(uint32_t offset, uint32_t n) {
-  return Z_agentZ_provision_image(&agent, LAYOUT_APP_TARGET, offset, n);
+  return Z_agentZ_provision_image(&agent, factory_target, offset, n);
 }
 
-/** SimDevice.provision(): the factory image into slot A, then the root and factory manifest. */
+/** SimDevice.provision(): each factory image into slot A, then the root and factory manifest. */
 void provision_factory(void) {
-  step("provision-image", send_windows(demo_factory_image, demo_factory_image_len, send_factory_image));
+  for (uint32_t i = 0; i < FACTORY_IMAGE_COUNT; i++) {
+    factory_target = factory_images[i].target;
+    step("provision-image", send_windows(factory_images[i].bytes, factory_images[i].len, send_factory_image));
+  }
 
   // Request layout: assembly/boot/provision.ts. Targets version 0 and no declared entries: the
   // manifest is hashed from what provision_image wrote.
   const uint32_t header = 12;
   uint8_t *io = agent_io();
-  if (header + demo_root_len > agent_io_len()) fatal("demo", "root metadata larger than the I/O window");
+  if (header + factory_root_len > agent_io_len()) fatal("demo", "root metadata larger than the I/O window");
   memset(io, 0, header);
-  memcpy(io, &demo_root_len, 4);
-  memcpy(io + header, demo_root, demo_root_len);
-  step("provision", (int32_t)Z_agentZ_provision(&agent, header + demo_root_len));
+  memcpy(io, &factory_root_len, 4);
+  memcpy(io + header, factory_root, factory_root_len);
+  step("provision", (int32_t)Z_agentZ_provision(&agent, header + factory_root_len));
 }
-

@@ -5,6 +5,8 @@
 // into link_rx, time into link_tick, verify/apply work through update_poll budgets, and a reset
 // when link_tick says an installed update waits for one. The host drives it with `airlock send`
 // (test/board-uart.test.ts); what runs is printed over semihosting as update-demo prints it.
+// Built twice per machine: for the board's own layout, and as link-device-pigweed.elf for its
+// layout with Pigweed's test targets (app, file1, file2) and a P-256 root (test/board-pigweed.test.ts).
 #include <string.h>
 
 #include "agent-instance.h"
@@ -48,6 +50,7 @@ int main(void) {
   if (slot < 0) fatal("link-device", "boot failed");
   if ((int32_t)Z_agentZ_boot_info(&agent) == OK && io_u32(4) == 1) step("confirm", (int32_t)Z_agentZ_confirm(&agent));
   print_boot_info();
+  print_user_manifest();
   print_status();
   console_str("link ready");
   console_end_line();
@@ -69,6 +72,10 @@ int main(void) {
       console_u32(stack_peak_bytes());
       console_str(" stack-size=");
       console_u32(stack_size_bytes());
+      console_str(" emulation-pages=");  // how close the sparse flash emulation came to its pool
+      console_u32(nor_emu_pages_in_use());
+      console_str("/");
+      console_u32(nor_emu_pool_pages());
       console_end_line();
       agent_power_off();
       system_reset();
