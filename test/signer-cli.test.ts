@@ -100,6 +100,14 @@ describe("airlock signer serve and its clients", () => {
     writeFileSync(world.at("edited.log"), `${lines.map((l, i) => (i === 0 ? l.replace('"decision":"', '"decision":"x') : l)).join("\n")}\n`);
     expect((await airlock("signer", "audit", "verify", world.at("edited.log"))).code).toBe(1);
 
+    // The service's own tokens file readable by others: it does not start.
+    writeFileSync(world.at("open-tokens.yaml"), readFileSync(world.at("policy.yaml"), "utf8").replace("tokens: tokens.json", "tokens: open-tokens.json"));
+    writeFileSync(world.at("open-tokens.json"), readFileSync(world.at("tokens.json")));
+    chmodSync(world.at("open-tokens.json"), 0o644);
+    const loose = await airlock("signer", "serve", "--config", world.at("open-tokens.yaml"));
+    expect(loose.code).toBe(2);
+    expect(loose.stderr).toMatch(/the tokens file .*open-tokens\.json is readable or writable by others \(mode 644\): run `chmod 600/);
+
     writeFileSync(world.at("typo.yaml"), readFileSync(world.at("policy.yaml"), "utf8").replace("grants:", "grant:"));
     const typo = await airlock("signer", "serve", "--config", world.at("typo.yaml"));
     expect(typo.code).toBe(2);
