@@ -88,7 +88,7 @@ export { statusInfo, statusName, STATUS_CODES } from "./status.js";
 export type { StatusInfo } from "./status.js";
 
 // The simulated device's lifecycle on a device file (the `sim` verbs and the host's `bundle verify`).
-export { bootReport, simInit, simBoot, simConfirm, simManifest, simUpdate, SimPowerCut, verifyBundle } from "./session.js";
+export { bootReport, simInit, simBoot, simConfirm, simManifest, simRunning, simUpdate, SimPowerCut, verifyBundle } from "./session.js";
 export type { BootReport, InitOptions, UpdateOptions as SimUpdateOptions, UpdateReport, VerifyOptions, VerifyReport } from "./session.js";
 export { APP_TARGET, DEFAULT_BOARD, boardNamed, loadBoard, requireImagesFit, validateBoard } from "./boards.js";
 export type { Board } from "./boards.js";

@@ -205,6 +205,16 @@ export async function simManifest(flash: string): Promise<Uint8Array> {
   return manifestFromInstalled({ ...session.device.bootInfo(), ...(userManifest ? { userManifest } : {}) });
 }
 
+/**
+ * What a networked device's update client knows about itself: its hardware ID (from its board's
+ * layout) and what it runs. Reads only, like simManifest.
+ */
+export async function simRunning(flash: string): Promise<{ hardwareId: string; board: string; boot: BootReport }> {
+  const session = await Session.open(flash);
+  await session.ensureRunning();
+  return { hardwareId: session.board.hardwareId, board: session.board.name, boot: bootReport(session.device.bootInfo(), session.device) };
+}
+
 // ---- sim update ----
 
 export interface UpdateOptions {

@@ -39,7 +39,9 @@ export interface BuildDescription {
   rules: ValidationRules;
 }
 
-const NAME = "^[a-z0-9][a-z0-9._-]{0,31}$";
+/** A product or target name in a build description (and so in the release repository's indexes). */
+export const PRODUCT_NAME = "^[a-z0-9][a-z0-9._-]{0,31}$";
+const NAME = PRODUCT_NAME;
 const schema = {
   type: "object",
   additionalProperties: false,

@@ -14,6 +14,7 @@ import { registerRoot } from "./commands/root.js";
 import { registerSim } from "./commands/sim.js";
 import { registerSend } from "./commands/send.js";
 import { registerStore } from "./commands/store.js";
+import { registerRelease } from "./commands/release.js";
 import { registerSigner } from "./commands/signer.js";
 import { registerVerify } from "./commands/verify.js";
 import { AirlockError, PowerCutInterrupt, RejectedError } from "../format/index.js";
@@ -63,6 +64,7 @@ export function buildProgram(io: CliIo): Command {
   registerSim(program, io);
   registerBuild(program, io);
   registerStore(program, io);
+  registerRelease(program, io);
   registerSigner(program, io);
   registerSend(program, io);
   return program;

@@ -4,7 +4,7 @@
 import cliProgress from "cli-progress";
 import type { CliIo } from "./io.js";
 
-export type UpdatePhase = "transfer" | "verify" | "apply" | "hash" | "write";
+export type UpdatePhase = "transfer" | "verify" | "apply" | "hash" | "write" | "download";
 
 export interface ProgressReporter {
   /** `done` of `total` units of `phase` are complete. */
@@ -15,7 +15,7 @@ export interface ProgressReporter {
   stop(): void;
 }
 
-const LABELS: Record<UpdatePhase, string> = { transfer: "transfer", verify: "verify  ", apply: "apply   ", hash: "hash    ", write: "write   " };
+const LABELS: Record<UpdatePhase, string> = { transfer: "transfer", verify: "verify  ", apply: "apply   ", hash: "hash    ", write: "write   ", download: "download" };
 
 const QUIET: ProgressReporter = { update() {}, finish() {}, stop() {} };
 

@@ -139,11 +139,23 @@ export class OutputFile {
  * what to write; the write itself still checks the bytes are unchanged at the rename.
  */
 export function rewriteInPlace(path: string, what: string, rewrite: (bytes: Uint8Array) => Uint8Array, options: { waitMs?: number } = {}): void {
+  withFileLock(path, () => {
+    const bytes = readInput(path, what);
+    writeAtomic(path, rewrite(bytes), { replacing: bytes, mode: statSync(path).mode & 0o777 });
+  }, options);
+}
+
+/**
+ * Runs `work` holding `.NAME.lock` beside `path` (which need not exist yet), so airlock processes
+ * that change the same file take turns: a second one waits up to `waitMs`, then is refused. A
+ * lock whose process no longer runs (killed, power lost) is taken over; the lock goes when `work`
+ * returns or throws.
+ */
+export function withFileLock<T>(path: string, work: () => T, options: { waitMs?: number } = {}): T {
   const lock = join(dirname(path), `.${basename(path)}.lock`);
   acquireLock(lock, path, options.waitMs ?? 30_000);
   try {
-    const bytes = readInput(path, what);
-    writeAtomic(path, rewrite(bytes), { replacing: bytes, mode: statSync(path).mode & 0o777 });
+    return work();
   } finally {
     rmSync(lock, { force: true });
     forget(lock);

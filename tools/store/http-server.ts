@@ -1,9 +1,8 @@
-// `airlock store serve DIR`: the artifact store over HTTP, read-only. GET and HEAD of
-// /objects/sha256/<hex> and nothing else (any other method: 405, any other path: 404), so the
-// service cannot be made to write or to read outside its objects. Every object is checked against
-// its name before it is sent (a damaged one is a 500, never served), carries its digest as ETag,
-// and is cacheable forever (immutable). A single byte range (RFC 9110 "Range: bytes=a-b") is
-// answered with 206, so downloads can resume.
+// Read-only HTTP for directories of static files: the artifact store (`airlock store serve`) and
+// the release repository (`airlock release serve`) answer through the same code. GET and HEAD
+// only (any other method: 405); what a path means is the caller's `resolve`, so a server can never
+// be made to read outside what that function names (anything else: 404). A single byte range
+// (RFC 9110 "Range: bytes=a-b") is answered with 206, so downloads can resume.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { AirlockError } from "../format/index.js";
 import { ArtifactStore, OBJECTS_DIR, SHA256_HEX } from "./object-store.js";
@@ -22,19 +21,44 @@ export interface ServeOptions {
   log?: (line: string) => void;
 }
 
+/** What a path names: bytes with their headers, or a refusal with its status and text. */
+export type StaticAnswer =
+  | { bytes: Uint8Array; contentType: string; etag?: string; cacheControl: string }
+  | { status: 404 | 500; text: string };
+
+/** Maps a URL path (query removed) to its answer; throws only on a bug. */
+export type StaticResolver = (path: string) => StaticAnswer;
+
 const OBJECT_PATH = new RegExp(`^/${OBJECTS_DIR}/([^/]+)$`);
 
+/** The answer for /objects/sha256/<hex>, checked against its name: a damaged object is a 500, never served. */
+export function objectAnswer(store: ArtifactStore, path: string): StaticAnswer | undefined {
+  const match = OBJECT_PATH.exec(path);
+  if (!match) return undefined;
+  if (!SHA256_HEX.test(match[1]!) || !store.has(match[1]!)) return { status: 404, text: `no such object: ask for /${OBJECTS_DIR}/<sha256 hex>\n` };
+  try {
+    // Immutable by construction: the name is the digest, so caches may keep it forever.
+    return { bytes: store.get(match[1]!), contentType: "application/octet-stream", etag: `"${match[1]}"`, cacheControl: "public, max-age=31536000, immutable" };
+  } catch (err) {
+    return { status: 500, text: `${err instanceof AirlockError ? err.message : "the object could not be read"}\n` };
+  }
+}
+
 export function serveStore(store: ArtifactStore, options: ServeOptions): Promise<StoreServer> {
+  return serveStatic((path) => objectAnswer(store, path) ?? { status: 404, text: `no such object: ask for /${OBJECTS_DIR}/<sha256 hex>\n` }, options);
+}
+
+export function serveStatic(resolve: StaticResolver, options: ServeOptions): Promise<StoreServer> {
   const server = createServer((req, res) => {
-    const status = answer(store, req, res);
+    const status = answer(resolve, req, res);
     options.log?.(`${req.method} ${req.url} ${status}`);
   });
-  return new Promise((resolve, reject) => {
+  return new Promise((resolvePromise, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => {
       const address = server.address();
       const port = typeof address === "object" && address ? address.port : options.port;
-      resolve({
+      resolvePromise({
         server,
         url: `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`,
         close: () => new Promise((done) => server.close(() => done())),
@@ -43,30 +67,22 @@ export function serveStore(store: ArtifactStore, options: ServeOptions): Promise
   });
 }
 
-function answer(store: ArtifactStore, req: IncomingMessage, res: ServerResponse): number {
+function answer(resolve: StaticResolver, req: IncomingMessage, res: ServerResponse): number {
   if (req.method !== "GET" && req.method !== "HEAD") {
-    return plain(res, 405, "the artifact store is read-only here: GET or HEAD only\n", { Allow: "GET, HEAD" });
+    return plain(res, 405, "read-only here: GET or HEAD only\n", { Allow: "GET, HEAD" });
   }
-  const path = (req.url ?? "/").split("?")[0]!;
-  const match = OBJECT_PATH.exec(path);
-  if (!match || !SHA256_HEX.test(match[1]!) || !store.has(match[1]!)) {
-    return plain(res, 404, `no such object: ask for /${OBJECTS_DIR}/<sha256 hex>\n`);
-  }
-  let bytes: Uint8Array;
-  try {
-    bytes = store.get(match[1]!);
-  } catch (err) {
-    return plain(res, 500, `${err instanceof AirlockError ? err.message : "the object could not be read"}\n`);
-  }
+  const found = resolve((req.url ?? "/").split("?")[0]!);
+  if ("status" in found) return plain(res, found.status, found.text);
+  const bytes = found.bytes;
   const headers: Record<string, string> = {
-    "Content-Type": "application/octet-stream",
-    ETag: `"${match[1]}"`,
-    "Cache-Control": "public, max-age=31536000, immutable",
+    "Content-Type": found.contentType,
+    "Cache-Control": found.cacheControl,
     "Accept-Ranges": "bytes",
+    ...(found.etag ? { ETag: found.etag } : {}),
   };
   const range = parseRange(req.headers.range, bytes.length);
   if (range === "unsatisfiable") {
-    return plain(res, 416, "the range lies outside the object\n", { "Content-Range": `bytes */${bytes.length}` });
+    return plain(res, 416, "the range lies outside the file\n", { "Content-Range": `bytes */${bytes.length}` });
   }
   let status = 200;
   let body = bytes;

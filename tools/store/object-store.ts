@@ -102,7 +102,7 @@ function requireDigest(sha256: string): string {
 }
 
 /** fsync of a directory, so a rename in it survives a power loss (a no-op where unsupported). */
-function syncDirectory(dir: string): void {
+export function syncDirectory(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, "r");

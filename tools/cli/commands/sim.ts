@@ -1,10 +1,11 @@
 // airlock sim init|update|boot|confirm: a simulated device in one file, driven like real hardware.
 import type { Command } from "commander";
-import { forDevice, reorderNote, RejectedError, InputError, readInput, parseTargetArgument } from "../../format/index.js";
+import { forDevice, reorderNote, RejectedError, InputError, readInput, parseTargetArgument, loadPublicKey } from "../../format/index.js";
+import { checkForUpdate, clientStatePath, downloadRelease, lastSeenVersion, loadClientState, recordIndexVersion, requireChannelName } from "../../release/index.js";
 import type { CliIo } from "../io.js";
 import { progressFor } from "../progress.js";
 import type { BootReport, UpdateReport } from "../../../host-sim/index.js";
-import { integer, tcpAddress } from "./options.js";
+import { collect, integer, tcpAddress } from "./options.js";
 import { eventPrinter, untilStopped } from "./service.js";
 import { reportWrote, writeOutput, writesFiles, type OutputFlags } from "./output.js";
 
@@ -44,39 +45,10 @@ export function registerSim(program: Command, io: CliIo): void {
     .option("--tear", "with --power-cut-at: leave the interrupted operation half done")
     .option("--resume", "continue a transfer that a reset interrupted (send the same bundle)")
     .option("--json", "print {result, error, message, flashOps, slot, images, rootVersion, targetsVersion, trial}")
-    .action(async (path: string, options: { flash: string; powerCutAt?: number; tear?: boolean; resume?: boolean; json?: boolean }) => {
+    .action(async (path: string, options: InstallFlags) => {
       const { bytes: bundle, reordered } = forDevice(readInput(path, "bundle"));
       if (reordered) io.err(reorderNote(path));
-      const { simUpdate, SimPowerCut } = await simulator();
-      const progress = options.json ? progressFor({ ...io, isTTY: false }) : progressFor(io);
-      let report: UpdateReport;
-      try {
-        report = await simUpdate({
-          flash: options.flash,
-          bundle,
-          powerCutAt: options.powerCutAt,
-          tear: options.tear,
-          resume: options.resume,
-          onProgress: (phase, done, total) => progress.update(phase, done, total),
-        });
-      } catch (err) {
-        progress.stop();
-        if (err instanceof SimPowerCut && options.json) {
-          io.out(`${JSON.stringify({ result: "POWER_CUT", error: null, message: err.message, flashOps: err.flashOps })}\n`);
-        }
-        throw err;
-      }
-      if (report.error === null) progress.finish();
-      progress.stop();
-      if (options.json) io.out(`${JSON.stringify({ result: report.result, error: report.error, message: report.message, flashOps: report.flashOps, ...report.boot, ...(report.alreadyOnTrial ? { alreadyOnTrial: true } : {}) })}\n`);
-      if (report.error !== null) {
-        throw new RejectedError(`bundle rejected: ${report.error}: ${report.message}; the device still runs ${report.boot ? describeBoot(report.boot) : "its previous image"}`, report.error);
-      }
-      if (!options.json && report.alreadyOnTrial) {
-        io.out(`already installed, nothing sent: ${report.boot ? describeBoot(report.boot) : ""}\nconfirm it with \`airlock sim confirm --flash ${options.flash}\`; the next power-on without confirm reverts\n`);
-      } else if (!options.json) {
-        io.out(`update installed (${report.flashOps} flash operations): ${report.boot ? describeBoot(report.boot) : ""}\nconfirm it with \`airlock sim confirm --flash ${options.flash}\`; the next power-on without confirm reverts\n`);
-      }
+      await installBundle(io, bundle, options);
     });
 
   sim
@@ -104,6 +76,7 @@ export function registerSim(program: Command, io: CliIo): void {
 
   registerSimManifest(sim, io);
   registerSimServe(sim, io);
+  registerSimFetch(sim, io);
 }
 
 function registerSimServe(sim: Command, io: CliIo): void {
@@ -154,6 +127,96 @@ function registerSimManifest(sim: Command, io: CliIo): void {
       const { simManifest } = await simulator();
       writeOutput(options.output, await simManifest(options.flash), options);
       reportWrote(io, options, `wrote ${options.output}`, { wrote: options.output });
+    });
+}
+
+interface InstallFlags {
+  flash: string;
+  powerCutAt?: number;
+  tear?: boolean;
+  resume?: boolean;
+  json?: boolean;
+}
+
+/**
+ * `sim update`'s install: stage, verify, apply, reboot into trial, and report. `sim fetch` ends
+ * here too with the bundle it downloaded, adding its own fields (`extra`) to the JSON report.
+ */
+async function installBundle(io: CliIo, bundle: Uint8Array, options: InstallFlags, extra: Record<string, unknown> = {}): Promise<void> {
+  const { simUpdate, SimPowerCut } = await simulator();
+  const progress = options.json ? progressFor({ ...io, isTTY: false }) : progressFor(io);
+  let report: UpdateReport;
+  try {
+    report = await simUpdate({
+      flash: options.flash,
+      bundle,
+      powerCutAt: options.powerCutAt,
+      tear: options.tear,
+      resume: options.resume,
+      onProgress: (phase, done, total) => progress.update(phase, done, total),
+    });
+  } catch (err) {
+    progress.stop();
+    if (err instanceof SimPowerCut && options.json) {
+      io.out(`${JSON.stringify({ result: "POWER_CUT", error: null, message: err.message, flashOps: err.flashOps, ...extra })}\n`);
+    }
+    throw err;
+  }
+  if (report.error === null) progress.finish();
+  progress.stop();
+  if (options.json) io.out(`${JSON.stringify({ result: report.result, error: report.error, message: report.message, flashOps: report.flashOps, ...report.boot, ...(report.alreadyOnTrial ? { alreadyOnTrial: true } : {}), ...extra })}\n`);
+  if (report.error !== null) {
+    throw new RejectedError(`bundle rejected: ${report.error}: ${report.message}; the device still runs ${report.boot ? describeBoot(report.boot) : "its previous image"}`, report.error);
+  }
+  if (!options.json && report.alreadyOnTrial) {
+    io.out(`already installed, nothing sent: ${report.boot ? describeBoot(report.boot) : ""}\nconfirm it with \`airlock sim confirm --flash ${options.flash}\`; the next power-on without confirm reverts\n`);
+  } else if (!options.json) {
+    io.out(`update installed (${report.flashOps} flash operations): ${report.boot ? describeBoot(report.boot) : ""}\nconfirm it with \`airlock sim confirm --flash ${options.flash}\`; the next power-on without confirm reverts\n`);
+  }
+}
+
+function registerSimFetch(sim: Command, io: CliIo): void {
+  sim
+    .command("fetch")
+    .description("a networked device's update client: poll a channel's signed index, and if it names a newer release, download it and install it as sim update does")
+    .requiredOption("--flash <dev>", "device file (its last seen index versions are kept beside it, in DEV.release-state.json)")
+    .requiredOption("--from <url>", "the release repository's base URL (where channels/ and objects/ are)")
+    .requiredOption("--channel <channel>", "the channel to follow: dev, internal, rc, prod, emergency or a custom one")
+    .requiredOption("--release-key <pub>", "a trusted release public key (SPKI PEM); repeat for several", collect)
+    .option("--product <product>", "the product whose releases the device follows (default: the only one for its hardware ID)")
+    .option("--json", "print {result, channel, indexVersion, product, targetsVersion, bundle, download, ...sim update's report}")
+    .action(async (options: { flash: string; from: string; channel: string; releaseKey: string[]; product?: string; json?: boolean }) => {
+      if (!/^https?:\/\/[^/\s]+/.test(options.from)) throw new InputError(`--from ${JSON.stringify(options.from)} is not an http(s) URL such as http://127.0.0.1:8480`);
+      requireChannelName(options.channel);
+      const trustedKeys = options.releaseKey.map((path) => loadPublicKey(path));
+      const { simRunning } = await simulator();
+      const device = await simRunning(options.flash);
+      const statePath = clientStatePath(options.flash);
+      const state = loadClientState(statePath);
+      const check = await checkForUpdate({
+        baseUrl: options.from,
+        channel: options.channel,
+        trustedKeys,
+        lastSeenVersion: lastSeenVersion(state, options.channel),
+        device: { hardwareId: device.hardwareId, targetsVersion: device.boot.targetsVersion },
+        product: options.product,
+      });
+      // Remembered before acting on it: an older index is refused from now on, even if the download fails.
+      recordIndexVersion(statePath, state, options.channel, check.index.version);
+      const found = { channel: options.channel, indexVersion: check.index.version, product: check.release.product, releaseTargetsVersion: check.release.targetsVersion, bundle: check.release.bundle };
+      if (!check.newer) {
+        const message = `nothing newer on channel ${options.channel} (index version ${check.index.version}): ${check.release.product} targets v${check.release.targetsVersion} is released, the device runs v${device.boot.targetsVersion}`;
+        io.out(options.json ? `${JSON.stringify({ result: "UP_TO_DATE", error: null, message, flashOps: 0, ...device.boot, ...found })}\n` : `${message}\n`);
+        return;
+      }
+      const progress = options.json ? undefined : progressFor(io);
+      const download = await downloadRelease(options.from, check.release, { onProgress: (held, total) => progress?.update("download", held, total) });
+      progress?.stop();
+      if (!options.json) io.out(`downloaded ${check.release.product} targets v${check.release.targetsVersion} (${download.bytes.length} bytes, sha256 ${check.release.bundle.sha256}, ${download.requests} request(s)) from channel ${options.channel}\n`);
+      await installBundle(io, download.bytes, { flash: options.flash, json: options.json }, {
+        ...found,
+        download: { url: download.url, bytes: download.bytes.length, bytesReceived: download.bytesReceived, requests: download.requests },
+      });
     });
 }
 

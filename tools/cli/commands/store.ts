@@ -8,7 +8,7 @@ import { ArtifactStore, OBJECTS_DIR, serveStore } from "../../store/index.js";
 import type { CliIo } from "../io.js";
 import { tcpAddress } from "./options.js";
 import { writeOutput, writesFiles } from "./output.js";
-import { eventPrinter, untilStopped } from "./service.js";
+import { eventPrinter, listenOrExplain, untilStopped } from "./service.js";
 
 const STORE_OPTION = ["--store <dir>", "the artifact store's directory (created on first put)"] as const;
 
@@ -55,15 +55,7 @@ export function registerStore(program: Command, io: CliIo): void {
       if (!existsSync(dir) || !statSync(dir).isDirectory()) {
         throw new InputError(`there is no artifact store at ${dir}: give the directory \`airlock store put --store DIR\` filled`);
       }
-      let handle;
-      try {
-        handle = await serveStore(new ArtifactStore(dir), { ...options.listen, log: (line) => say("request", line) });
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        throw new InputError(
-          `cannot listen on ${options.listen.host}:${options.listen.port} (${code ?? String(err)}): ${code === "EADDRINUSE" ? "something else listens there; pick another --listen port" : "check the address"}`,
-        );
-      }
+      const handle = await listenOrExplain(options.listen, () => serveStore(new ArtifactStore(dir), { ...options.listen, log: (line) => say("request", line) }));
       say("listening", `serving ${dir} at ${handle.url}/${OBJECTS_DIR}/ (pid ${process.pid})`, { url: handle.url, pid: process.pid });
       await untilStopped(() => handle.close());
       say("stopped", "stopped");

@@ -1,0 +1,40 @@
+// What the update client remembers between polls: per channel the highest index version it has
+// accepted, so a replayed or rolled-back index is refused even after a restart. Kept beside the
+// device file (a real device keeps it in its own flash), written atomically.
+import { existsSync, readFileSync } from "node:fs";
+import { InputError, writeAtomic } from "../format/index.js";
+
+export interface ClientState {
+  channels: Record<string, { indexVersion: number }>;
+}
+
+export function clientStatePath(flash: string): string {
+  return `${flash}.release-state.json`;
+}
+
+export function loadClientState(path: string): ClientState {
+  if (!existsSync(path)) return { channels: {} };
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new InputError(`${path} is not the client's release state (${(err as Error).message}); it records the last index versions seen, restore it rather than delete it`);
+  }
+  const channels = (value as Partial<ClientState> | null)?.channels;
+  if (typeof channels !== "object" || channels === null || Object.values(channels).some((c) => !Number.isSafeInteger(c?.indexVersion))) {
+    throw new InputError(`${path} is not the client's release state: expected {"channels": {NAME: {"indexVersion": N}}}`);
+  }
+  return { channels };
+}
+
+export function lastSeenVersion(state: ClientState, channel: string): number {
+  return state.channels[channel]?.indexVersion ?? 0;
+}
+
+/** Records an accepted index version; never lowers one already recorded. */
+export function recordIndexVersion(path: string, state: ClientState, channel: string, version: number): ClientState {
+  if (version <= lastSeenVersion(state, channel)) return state;
+  const next = { channels: { ...state.channels, [channel]: { indexVersion: version } } };
+  writeAtomic(path, `${JSON.stringify(next, null, 2)}\n`, { force: true });
+  return next;
+}

@@ -1,0 +1,12 @@
+// The release system (DESIGN.md: tools/release/): the release repository (static files: objects
+// and signed channel indexes), publishing to it, serving it for development, and the networked
+// device's update client.
+export {
+  CHANNEL_INDEX_PAYLOAD_TYPE, MAX_CHANNEL_INDEX_BYTES, STANDARD_CHANNELS, channelIndexPath, readChannelIndex, requireChannelName, signChannelIndex, verifyChannelIndex,
+  type ChannelIndex, type ChannelRelease, type IndexExpectations,
+} from "./channel-index.js";
+export { DEFAULT_INDEX_EXPIRY_DAYS, ReleaseRepository, type PublishOptions, type PublishResult, type PublishStep } from "./repository.js";
+export { serveRelease } from "./serve.js";
+export { checkForUpdate, downloadRelease, selectRelease, urlIn, type CheckOptions, type DeviceRunning, type DownloadedRelease, type UpdateCheck } from "./client.js";
+export { downloadExact, fetchDocument, type RetryOptions, type Transfer } from "./http-fetch.js";
+export { clientStatePath, lastSeenVersion, loadClientState, recordIndexVersion, type ClientState } from "./client-state.js";
