@@ -3,37 +3,18 @@
 // work mid-transfer is resumed; a device busy with another bundle, nothing listening at the
 // address and a wrong argument are each said clearly with their exit code.
 import { afterAll, describe, expect, it } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { BIN, airlockBin, airlockBinAsync, scratchDirs } from "./helpers/cli-run.js";
+import { simServe, stopAllSimServes } from "./helpers/sim-serve.js";
+import { airlockBin, airlockBinAsync, scratchDirs } from "./helpers/cli-run.js";
 import { firmware, ok, sha256 } from "./helpers/e2e-world.js";
 import { writeFileSync } from "node:fs";
 
 const dirs = scratchDirs("serve");
-const servers: ChildProcess[] = [];
 afterAll(() => {
-  for (const s of servers) s.kill("SIGKILL");
+  stopAllSimServes();
   dirs.cleanup();
 });
-
-/** Starts `sim serve --json` and resolves with its port once it listens. */
-async function serve(flash: string, ...extra: string[]): Promise<{ port: number; child: ChildProcess; events: { event: string; message: string }[] }> {
-  const child = spawn(process.execPath, [BIN, "sim", "serve", "--flash", flash, "--tcp", "127.0.0.1:0", "--json", ...extra], { stdio: ["ignore", "pipe", "pipe"] });
-  servers.push(child);
-  const events: { event: string; message: string; port?: number }[] = [];
-  const lines = createInterface({ input: child.stdout! });
-  const port = await new Promise<number>((resolve, reject) => {
-    lines.on("line", (line) => {
-      const event = JSON.parse(line) as { event: string; message: string; port?: number };
-      events.push(event);
-      if (event.event === "listening") resolve(event.port!);
-    });
-    child.once("exit", (code) => reject(new Error(`sim serve exited ${code}`)));
-  });
-  return { port, child, events };
-}
 
 async function world() {
   const dir = dirs.make();
@@ -56,7 +37,7 @@ describe("sim serve and send over TCP", () => {
   it("sends a bundle through a power cut, reports it, and the device file keeps the new image", async () => {
     const { at } = await world();
     // The 40th flash operation after start falls inside the transfer's staging writes.
-    const { port, child, events } = await serve(at("dev.flash"), "--power-cut-at", "40", "--auto-confirm");
+    const { port, child, events } = await simServe(at("dev.flash"), "--power-cut-at", "40", "--auto-confirm");
     const sent = airlockBinAsync(["send", at("v2.bundle"), "--tcp", `127.0.0.1:${port}`, "--json"]);
     const run = await sent;
     expect(run.stderr, `sim serve said:\n${events.map((e) => e.message).join("\n")}`).toBe("");
@@ -82,7 +63,7 @@ describe("sim serve and send over TCP", () => {
 
   it("refuses to disturb a device busy with another bundle, and says when nothing listens", async () => {
     const { at } = await world();
-    const { port, child } = await serve(at("dev.flash"));
+    const { port, child } = await simServe(at("dev.flash"));
     // Leave an update of other.bundle half done: Start through the wire, no transfer.
     const started = await airlockBinAsync(["device", "status", "--tcp", `127.0.0.1:${port}`]);
     expect(started.stdout).toMatch(/^INACTIVE/);

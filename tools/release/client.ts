@@ -15,7 +15,8 @@ import { MAX_CHANNEL_INDEX_BYTES, channelIndexPath, verifyChannelIndex, type Cha
 import { downloadExact, fetchDocument, type RetryOptions, type Transfer } from "./http-fetch.js";
 
 export interface DeviceRunning {
-  hardwareId: string;
+  /** Absent: a tool that cannot ask the device (send --from) takes the product's only release. */
+  hardwareId?: string;
   targetsVersion: number;
 }
 
@@ -58,16 +59,17 @@ export async function checkForUpdate(options: CheckOptions): Promise<UpdateCheck
 }
 
 /** This device's entry: its product's, for its hardware ID (an exact match before "any hardware"). */
-export function selectRelease(index: ChannelIndex, hardwareId: string, product?: string): ChannelRelease {
-  const fits = index.releases.filter((r) => (r.hardwareId === null || r.hardwareId === hardwareId) && (product === undefined || r.product === product));
-  const exact = fits.filter((r) => r.hardwareId === hardwareId);
+export function selectRelease(index: ChannelIndex, hardwareId: string | undefined, product?: string): ChannelRelease {
+  const fits = index.releases.filter((r) => (hardwareId === undefined || r.hardwareId === null || r.hardwareId === hardwareId) && (product === undefined || r.product === product));
+  const exact = hardwareId === undefined ? fits : fits.filter((r) => r.hardwareId === hardwareId);
   const candidates = exact.length > 0 ? exact : fits;
   if (candidates.length === 1) return candidates[0]!;
   const where = `channel ${index.channel} (index version ${index.version})`;
   if (candidates.length === 0) {
-    throw new RejectedError(`${where} has no release ${product ? `of product ${product} ` : ""}for hardware ${hardwareId}`);
+    throw new RejectedError(`${where} has no release ${product ? `of product ${product} ` : ""}for ${hardwareId === undefined ? "any hardware" : `hardware ${hardwareId}`}`);
   }
-  throw new RejectedError(`${where} has releases of ${candidates.map((r) => r.product).join(", ")} for hardware ${hardwareId}: pass --product`);
+  const which = candidates.map((r) => `${r.product} (${r.hardwareId ?? "any hardware"})`).join(", ");
+  throw new RejectedError(`${where} has releases of ${which}${hardwareId === undefined ? "" : ` for hardware ${hardwareId}`}: pass --product${hardwareId === undefined ? " and --hardware" : ""}`);
 }
 
 export interface DownloadedRelease extends Transfer {

@@ -2,11 +2,11 @@
 // protocol to a device on TCP (`sim serve`, a board's UART bridged to a socket) or a serial port.
 import { basename } from "node:path";
 import { Option, type Command } from "commander";
-import { InputError, RejectedError, forDevice, parseBundle, readInput, reorderNote } from "../../format/index.js";
+import { InputError, RejectedError, forDevice, loadPublicKey, parseBundle, readInput, reorderNote } from "../../format/index.js";
 import type { ByteLink, DeviceStatus, SendPhase } from "../../link/index.js";
 import type { CliIo } from "../io.js";
 import { progressFor } from "../progress.js";
-import { integer, tcpAddress } from "./options.js";
+import { collect, integer, tcpAddress } from "./options.js";
 
 // The link stack (protobufjs schemas, serialport's native binding) loads only when a wire verb runs.
 const wire = () => import("../../link/index.js");
@@ -39,6 +39,49 @@ async function connector(flags: WireFlags): Promise<() => Promise<ByteLink>> {
   throw new InputError("say where the device is: --tcp HOST:PORT or --serial PATH");
 }
 
+interface FromFlags {
+  from?: string;
+  channel?: string;
+  releaseKey?: string[];
+  product?: string;
+  hardware?: string;
+  state?: string;
+}
+
+/**
+ * The bundle file, or with --from the channel's current release: its signed index checked
+ * (signature, channel, expiry, with --state also rollback) and its bytes checked against the
+ * index's size and SHA-256, all before any device is touched.
+ */
+async function bundleToSend(io: CliIo, given: string | undefined, flags: FromFlags & { json?: boolean }): Promise<{ input: Uint8Array; path: string }> {
+  if (flags.from === undefined) {
+    if (given === undefined) throw new InputError("say what to send: a BUNDLE file, or --from URL --channel C --release-key PUB");
+    return { input: readInput(given, "bundle"), path: given };
+  }
+  if (given !== undefined) throw new InputError(`give a BUNDLE file or --from, not both (${given} and ${flags.from})`);
+  if (!/^https?:\/\/[^/\s]+/.test(flags.from)) throw new InputError(`--from ${JSON.stringify(flags.from)} is not an http(s) URL such as http://127.0.0.1:8480`);
+  if (!flags.channel || !flags.releaseKey?.length) throw new InputError("--from needs --channel C and --release-key PUB (the key that signs the channel indexes)");
+  const release = await import("../../release/index.js");
+  release.requireChannelName(flags.channel);
+  const trustedKeys = flags.releaseKey.map((key) => loadPublicKey(key));
+  const state = flags.state === undefined ? undefined : release.loadClientState(flags.state);
+  if (state === undefined) io.err("note: no --state file: a rolled-back index that has not expired yet cannot be told from the current one\n");
+  const check = await release.checkForUpdate({
+    baseUrl: flags.from,
+    channel: flags.channel,
+    trustedKeys,
+    lastSeenVersion: state ? release.lastSeenVersion(state, flags.channel) : 0,
+    device: { hardwareId: flags.hardware, targetsVersion: 0 }, // the device itself refuses what it already runs
+    product: flags.product,
+  });
+  if (state && flags.state) release.recordIndexVersion(flags.state, state, flags.channel, check.index.version);
+  const download = await release.downloadRelease(flags.from, check.release);
+  if (!flags.json) {
+    io.err(`release: ${check.release.product} targets v${check.release.targetsVersion} from channel ${flags.channel} (index version ${check.index.version}), ${download.bytes.length} bytes, sha256 ${check.release.bundle.sha256}\n`);
+  }
+  return { input: download.bytes, path: `${check.release.product}-${check.release.targetsVersion}.bundle` };
+}
+
 function describeStatus(s: DeviceStatus): string {
   const parts = [s.stateName];
   if (s.resultName) parts.push(`result ${s.resultName}`);
@@ -53,12 +96,18 @@ export function registerSend(program: Command, io: CliIo): void {
   addWireOptions(program
     .command("send")
     .description("send BUNDLE to a device over the wire: transfer (resumable), verify, apply, wait for its reboot")
-    .argument("<bundle>", "bundle file")
+    .argument("[bundle]", "bundle file (or --from URL --channel C: the channel's current release)")
+    .option("--from <url>", "take the bundle from a release repository (where channels/ and objects/ are)")
+    .option("--channel <channel>", "--from: the channel whose current release to send (dev, internal, rc, prod, emergency or custom)")
+    .option("--release-key <pub>", "--from: a trusted release public key (SPKI PEM); repeat for several", collect)
+    .option("--product <product>", "--from: the product (default: the channel's only one)")
+    .option("--hardware <id>", "--from: the device's hardware ID (default: the product's only release)")
+    .option("--state <file>", "--from: where the last index version seen per channel is kept, to refuse a rolled-back index")
     .option("--name <name>", "the name the device keeps for this update (default: the file's name)")
     .option("--timeout <seconds>", "how long the device may stay silent (rebooting, powered off) before send gives up", integer, 30)
     .option("--json", "print one object at the end ({result, state, bytesSent, bundleBytes, resumes, alreadyInstalled, durationMs}) and no bar"))
-    .action(async (path: string, options: WireFlags & { name?: string; timeout: number }) => {
-      const input = readInput(path, "bundle");
+    .action(async (given: string | undefined, options: WireFlags & FromFlags & { name?: string; timeout: number }) => {
+      const { input, path } = await bundleToSend(io, given, options);
       // Said here, before any device is disturbed: a file that is not a bundle never goes out.
       parseBundle(input, path);
       const { bytes: bundle, reordered } = forDevice(input);
