@@ -90,7 +90,27 @@ describe("sim fetch refuses a bad index", () => {
       writeFileSync(join(dir, "channels/internal.json"), older); // a replay of the genuine, signed version 1
       await world.expectFetchRefused(device, server.url, /has version 1, older than version 2 this device already saw \(rollback or replay refused\)/, before);
       // The last seen version lives beside the device file, so it holds across runs.
-      expect(JSON.parse(readFileSync(`${device}.release-state.json`, "utf8"))).toEqual({ channels: { internal: { indexVersion: 2 } } });
+      expect(JSON.parse(readFileSync(`${device}.release-state.json`, "utf8"))).toEqual({ channels: { internal: { indexVersion: 2, payloadSha256: expect.stringMatching(/^[0-9a-f]{64}$/) } } });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("signed again with the version the device saw but other contents (a mix-and-match index)", async () => {
+    const { dir, index } = repoCopy();
+    const device = await world.device("same-version");
+    const server = await faultyServer(dir);
+    try {
+      // Seen once (nothing newer than what it runs is not needed: it installs v2 and records index 1).
+      expect((await world.fetch(device, server.url)).json).toMatchObject({ result: "SUCCESS", indexVersion: 1 });
+      await simConfirm(device);
+      const before = await simBoot(device);
+      writeIndex(dir, { ...index, releases: [{ ...index.releases[0]!, notesUrl: "https://example.com/other-notes" }] });
+      await world.expectFetchRefused(device, server.url, /has version 1, which this client already saw with other contents: two different indexes signed with one version/, before);
+      // The index it saw is still accepted.
+      writeIndex(dir, index);
+      const again = await world.fetch(device, server.url);
+      expect({ code: again.code, json: again.json }).toMatchObject({ code: 0, json: { result: "UP_TO_DATE" } });
     } finally {
       await server.close();
     }

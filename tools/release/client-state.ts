@@ -5,7 +5,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { InputError, writeAtomic } from "../format/index.js";
 
 export interface ClientState {
-  channels: Record<string, { indexVersion: number }>;
+  /** Per channel the last accepted index version and the SHA-256 of its signed payload. */
+  channels: Record<string, { indexVersion: number; payloadSha256?: string }>;
 }
 
 export function clientStatePath(flash: string): string {
@@ -21,8 +22,8 @@ export function loadClientState(path: string): ClientState {
     throw new InputError(`${path} is not the client's release state (${(err as Error).message}); it records the last index versions seen, restore it rather than delete it`);
   }
   const channels = (value as Partial<ClientState> | null)?.channels;
-  if (typeof channels !== "object" || channels === null || Object.values(channels).some((c) => !Number.isSafeInteger(c?.indexVersion))) {
-    throw new InputError(`${path} is not the client's release state: expected {"channels": {NAME: {"indexVersion": N}}}`);
+  if (typeof channels !== "object" || channels === null || Object.values(channels).some((c) => !Number.isSafeInteger(c?.indexVersion) || (c.payloadSha256 !== undefined && !/^[0-9a-f]{64}$/.test(c.payloadSha256)))) {
+    throw new InputError(`${path} is not the client's release state: expected {"channels": {NAME: {"indexVersion": N, "payloadSha256": HEX}}}`);
   }
   return { channels };
 }
@@ -31,10 +32,16 @@ export function lastSeenVersion(state: ClientState, channel: string): number {
   return state.channels[channel]?.indexVersion ?? 0;
 }
 
-/** Records an accepted index version; never lowers one already recorded. */
-export function recordIndexVersion(path: string, state: ClientState, channel: string, version: number): ClientState {
-  if (version <= lastSeenVersion(state, channel)) return state;
-  const next = { channels: { ...state.channels, [channel]: { indexVersion: version } } };
+/** The payload digest recorded with the last accepted version, if any. */
+export function lastSeenPayloadSha256(state: ClientState, channel: string): string | undefined {
+  return state.channels[channel]?.payloadSha256;
+}
+
+/** Records an accepted index version and its payload digest; never lowers a version already recorded. */
+export function recordIndexVersion(path: string, state: ClientState, channel: string, version: number, payloadSha256?: string): ClientState {
+  const seen = state.channels[channel];
+  if (version < lastSeenVersion(state, channel) || (version === seen?.indexVersion && (payloadSha256 === undefined || seen.payloadSha256 === payloadSha256))) return state;
+  const next = { channels: { ...state.channels, [channel]: { indexVersion: version, ...(payloadSha256 ? { payloadSha256 } : {}) } } };
   writeAtomic(path, `${JSON.stringify(next, null, 2)}\n`, { force: true });
   return next;
 }

@@ -26,6 +26,11 @@ export interface CheckOptions {
   channel: string;
   trustedKeys: PublicKey[];
   lastSeenVersion: number;
+  /**
+   * SHA-256 of the signed payload of the index at lastSeenVersion: another index with the same
+   * version is two different states signed as one (a compromised repository or key) and refused.
+   */
+  lastSeenPayloadSha256?: string;
   device: DeviceRunning;
   /** Which product's release to follow; default: the only one for the device's hardware. */
   product?: string;
@@ -35,6 +40,8 @@ export interface CheckOptions {
 
 export interface UpdateCheck {
   index: ChannelIndex;
+  /** SHA-256 of the index's signed payload, for the client to remember with its version. */
+  payloadSha256: string;
   release: ChannelRelease;
   /** The release's targets version is above what the device runs. */
   newer: boolean;
@@ -54,8 +61,14 @@ export async function checkForUpdate(options: CheckOptions): Promise<UpdateCheck
     lastSeenVersion: options.lastSeenVersion,
     now: options.now ?? new Date(),
   }, `the ${options.channel} index at ${url}`);
+  const payloadSha256 = createHash("sha256").update(Buffer.from((JSON.parse(text) as { payload: string }).payload, "base64")).digest("hex");
+  if (index.version === options.lastSeenVersion && options.lastSeenPayloadSha256 !== undefined && payloadSha256 !== options.lastSeenPayloadSha256) {
+    throw new RejectedError(
+      `the ${options.channel} index at ${url} has version ${index.version}, which this client already saw with other contents: two different indexes signed with one version (a compromised repository or release key); refused`,
+    );
+  }
   const release = selectRelease(index, options.device.hardwareId, options.product);
-  return { index, release, newer: release.targetsVersion > options.device.targetsVersion };
+  return { index, payloadSha256, release, newer: release.targetsVersion > options.device.targetsVersion };
 }
 
 /** This device's entry: its product's, for its hardware ID (an exact match before "any hardware"). */

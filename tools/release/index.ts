@@ -9,4 +9,4 @@ export { DEFAULT_INDEX_EXPIRY_DAYS, ReleaseRepository, type PublishOptions, type
 export { serveRelease } from "./serve.js";
 export { checkForUpdate, downloadRelease, selectRelease, urlIn, type CheckOptions, type DeviceRunning, type DownloadedRelease, type UpdateCheck } from "./client.js";
 export { downloadExact, fetchDocument, type RetryOptions, type Transfer } from "./http-fetch.js";
-export { clientStatePath, lastSeenVersion, loadClientState, recordIndexVersion, type ClientState } from "./client-state.js";
+export { clientStatePath, lastSeenPayloadSha256, lastSeenVersion, loadClientState, recordIndexVersion, type ClientState } from "./client-state.js";

@@ -71,10 +71,11 @@ async function bundleToSend(io: CliIo, given: string | undefined, flags: FromFla
     channel: flags.channel,
     trustedKeys,
     lastSeenVersion: state ? release.lastSeenVersion(state, flags.channel) : 0,
+    lastSeenPayloadSha256: state && release.lastSeenPayloadSha256(state, flags.channel),
     device: { hardwareId: flags.hardware, targetsVersion: 0 }, // the device itself refuses what it already runs
     product: flags.product,
   });
-  if (state && flags.state) release.recordIndexVersion(flags.state, state, flags.channel, check.index.version);
+  if (state && flags.state) release.recordIndexVersion(flags.state, state, flags.channel, check.index.version, check.payloadSha256);
   const download = await release.downloadRelease(flags.from, check.release);
   if (!flags.json) {
     io.err(`release: ${check.release.product} targets v${check.release.targetsVersion} from channel ${flags.channel} (index version ${check.index.version}), ${download.bytes.length} bytes, sha256 ${check.release.bundle.sha256}\n`);

@@ -1,7 +1,7 @@
 // airlock sim init|update|boot|confirm: a simulated device in one file, driven like real hardware.
 import type { Command } from "commander";
 import { forDevice, reorderNote, RejectedError, InputError, readInput, parseTargetArgument, loadPublicKey } from "../../format/index.js";
-import { checkForUpdate, clientStatePath, downloadRelease, lastSeenVersion, loadClientState, recordIndexVersion, requireChannelName } from "../../release/index.js";
+import { checkForUpdate, clientStatePath, downloadRelease, lastSeenPayloadSha256, lastSeenVersion, loadClientState, recordIndexVersion, requireChannelName } from "../../release/index.js";
 import type { CliIo } from "../io.js";
 import { progressFor } from "../progress.js";
 import type { BootReport, UpdateReport } from "../../../host-sim/index.js";
@@ -198,11 +198,12 @@ function registerSimFetch(sim: Command, io: CliIo): void {
         channel: options.channel,
         trustedKeys,
         lastSeenVersion: lastSeenVersion(state, options.channel),
+        lastSeenPayloadSha256: lastSeenPayloadSha256(state, options.channel),
         device: { hardwareId: device.hardwareId, targetsVersion: device.boot.targetsVersion },
         product: options.product,
       });
       // Remembered before acting on it: an older index is refused from now on, even if the download fails.
-      recordIndexVersion(statePath, state, options.channel, check.index.version);
+      recordIndexVersion(statePath, state, options.channel, check.index.version, check.payloadSha256);
       const found = { channel: options.channel, indexVersion: check.index.version, product: check.release.product, releaseTargetsVersion: check.release.targetsVersion, bundle: check.release.bundle };
       if (!check.newer) {
         const message = `nothing newer on channel ${options.channel} (index version ${check.index.version}): ${check.release.product} targets v${check.release.targetsVersion} is released, the device runs v${device.boot.targetsVersion}`;
