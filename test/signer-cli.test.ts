@@ -5,34 +5,17 @@
 // installing on a simulated device, `signer audit verify` on the service's log; and the CLI's
 // refusals: a world-readable token file, a wrong policy, an unreachable service.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { once } from "node:events";
 import { createServer } from "node:net";
-import { airlock, BIN, scratchDirs } from "./helpers/cli-run.js";
+import { airlock, scratchDirs } from "./helpers/cli-run.js";
+import { signerServe, type SignerServe } from "./helpers/signer-serve.js";
 import { policyYaml, SignerWorld } from "./helpers/signer-world.js";
 
 const dirs = scratchDirs("signer-cli");
 let world: SignerWorld;
-let server: ChildProcess | undefined;
+let server: SignerServe | undefined;
 let url = "";
-
-/** Starts `airlock signer serve`, resolving with its URL from its "listening" JSON line. */
-function serve(policy: string): Promise<string> {
-  server = spawn(process.execPath, [BIN, "signer", "serve", "--config", policy, "--listen", "127.0.0.1:0", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  let stdout = "";
-  server.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
-  return new Promise((resolve, reject) => {
-    // Keep reading stdout for the service's life: a closed pipe would end the service.
-    server!.stdout!.on("data", (b: Buffer) => {
-      stdout += b.toString();
-      const line = stdout.split("\n").find((l) => l.includes('"event":"listening"'));
-      if (line) resolve((JSON.parse(line) as { url: string }).url);
-    });
-    server!.on("exit", () => reject(new Error(`signer serve ended before listening: ${stderr}`)));
-  });
-}
 
 beforeAll(async () => {
   world = new SignerWorld(dirs.make());
@@ -42,14 +25,12 @@ beforeAll(async () => {
   for (const identity of ["ci", "bob", "carol"]) {
     writeFileSync(world.at(`${identity}.token`), `${world.tokens[identity]}\n`, { mode: 0o600 });
   }
-  url = await serve(world.at("policy.yaml"));
+  server = await signerServe(world.at("policy.yaml"));
+  url = server.url;
 }, 60_000);
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    server.kill("SIGTERM");
-    await once(server, "exit");
-  }
+  await server?.stop();
   dirs.cleanup();
 });
 

@@ -5,10 +5,9 @@
 // and is fetched with --request-id; the root naming the HSM keys is signed by the HSM root key
 // after two approvals; the prod-signed bundle installs on a simulated device trusting that root.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { writeFileSync } from "node:fs";
-import { airlock, BIN, scratchDirs } from "./helpers/cli-run.js";
+import { airlock, scratchDirs } from "./helpers/cli-run.js";
+import { signerServe, type SignerServe } from "./helpers/signer-serve.js";
 import { createSoftHsm, softHsmAvailable, type SoftHsm } from "./helpers/softhsm.js";
 import { policyYaml, SignerWorld } from "./helpers/signer-world.js";
 
@@ -16,23 +15,8 @@ const available = softHsmAvailable();
 const dirs = scratchDirs("signer-hsm-e2e");
 let hsm: SoftHsm;
 let world: SignerWorld;
-let server: ChildProcess | undefined;
+let server: SignerServe | undefined;
 let url = "";
-
-function serve(policy: string): Promise<string> {
-  server = spawn(process.execPath, [BIN, "signer", "serve", "--config", policy, "--listen", "127.0.0.1:0", "--json"], { stdio: ["ignore", "pipe", "pipe"], env: process.env });
-  let stdout = "";
-  let stderr = "";
-  server.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
-  return new Promise((resolve, reject) => {
-    server!.stdout!.on("data", (b: Buffer) => {
-      stdout += b.toString();
-      const line = stdout.split("\n").find((l) => l.includes('"event":"listening"'));
-      if (line) resolve((JSON.parse(line) as { url: string }).url);
-    });
-    server!.on("exit", () => reject(new Error(`signer serve ended before listening: ${stderr}`)));
-  });
-}
 
 beforeAll(async () => {
   if (!available) return;
@@ -46,14 +30,12 @@ beforeAll(async () => {
     expect(made.code, made.stderr).toBe(0);
   }
   for (const identity of ["ci", "bob", "carol", "dave"]) writeFileSync(world.at(`${identity}.token`), `${world.tokens[identity]}\n`, { mode: 0o600 });
-  url = await serve(world.at("policy.yaml"));
+  server = await signerServe(world.at("policy.yaml"));
+  url = server.url;
 }, 120_000);
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    server.kill("SIGTERM");
-    await once(server, "exit");
-  }
+  await server?.stop();
   hsm?.remove();
   dirs.cleanup();
 });

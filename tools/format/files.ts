@@ -251,7 +251,8 @@ function removeStaleTemporaries(path: string): void {
   }
 }
 
-function processRuns(pid: number): boolean {
+/** Whether a process with this ID runs (on this host), as another user too. */
+export function processRuns(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);

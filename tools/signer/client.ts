@@ -4,20 +4,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { InputError, RejectedError } from "../format/index.js";
 import type { DsseEnvelope } from "../build/index.js";
+import type { Outcome } from "./service.js";
 
-export interface RemoteOutcome {
-  requestId: string;
-  kind: "targets" | "root";
-  status: "pending" | "signing" | "signed" | "refused";
-  key: string;
-  product: string;
-  digest: string;
-  reason?: string;
-  approvals: string[];
-  needed: number;
-  summary: string[];
-  file?: Uint8Array;
-}
+/** What the service answers: its Outcome, as JSON with the file decoded again. */
+export type RemoteOutcome = Outcome;
 
 export class SignerClient {
   constructor(readonly url: string, private readonly token: string) {}

@@ -19,6 +19,11 @@ import type { ArtifactStore } from "../store/index.js";
 
 const sha256Hex = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
+/** The SHA-256 (hex) the targets metadata lists for a target ("" when it lists none). */
+export function listedSha256(target: { hashes?: Array<{ hash?: Uint8Array | null }> | null }): string {
+  return hex(target.hashes?.[0]?.hash ?? new Uint8Array());
+}
+
 export interface TrustedBuilder {
   name: string;
   id: string;
@@ -45,13 +50,13 @@ export function checkProvenance(envelope: DsseEnvelope, builders: TrustedBuilder
   const listed = bundle.targets.targetFiles ?? [];
   const expected = [
     { name: TARGETS_METADATA_SUBJECT, digest: { sha256: sha256Hex(bundle.targetsSerialized) } },
-    ...listed.map((t) => ({ name: t.fileName ?? "", digest: { sha256: hex(t.hashes?.[0]?.hash ?? new Uint8Array()) } })),
+    ...listed.map((t) => ({ name: t.fileName ?? "", digest: { sha256: listedSha256(t) } })),
   ];
   const unmatched = unmatchedSubjects(statement, expected);
   if (unmatched.length) throw new RejectedError(`the provenance does not endorse these bytes: ${unmatched.join(", ")} differ from its subjects (provenance for another build?)`);
   for (const t of listed) {
     const payload = bundle.payloads[t.fileName ?? ""];
-    if (payload && sha256Hex(payload) !== hex(t.hashes?.[0]?.hash ?? new Uint8Array())) {
+    if (payload && sha256Hex(payload) !== listedSha256(t)) {
       throw new RejectedError(`payload ${t.fileName} does not match the digest its targets metadata and the provenance give: the bundle was changed after the build`);
     }
   }
@@ -87,7 +92,7 @@ export function recheckBuild(
   if (description.hardwareId !== (bundle.targets.hardwareId ?? "")) throw mismatch("hardware ID", description.hardwareId, bundle.targets.hardwareId);
 
   const dependencies = new Map((endorsement.statement.predicate.buildDefinition.resolvedDependencies ?? []).filter((d) => d.name).map((d) => [d.name!, d.digest.sha256]));
-  const listed = new Map((bundle.targets.targetFiles ?? []).map((t) => [t.fileName ?? "", hex(t.hashes?.[0]?.hash ?? new Uint8Array())]));
+  const listed = new Map((bundle.targets.targetFiles ?? []).map((t) => [t.fileName ?? "", listedSha256(t)]));
   const artifacts = Object.entries(description.targets).map(([name, input]) => {
     const kind = input.elf !== undefined ? "elf" : "binary";
     const file = fetch(store, dependencies.get(inputName(name, kind)), `target ${name}'s ${kind}`);

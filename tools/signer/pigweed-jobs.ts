@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, renameSync } 
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { renameDurably, replaceDurably, syncDirectory } from "./durable-files.js";
+import { processRuns } from "../format/index.js";
 
 export const PROCESSING_DIR = "processing";
 export const PROCESSED_DIR = "processed";
@@ -114,16 +115,6 @@ function moveFinished(queueDir: string, id: string, outcome: JobOutcome): void {
   mkdirSync(target, { recursive: true });
   syncDirectory(queueDir);
   renameDurably(join(queueDir, PROCESSING_DIR, id), join(target, id));
-}
-
-function processRuns(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM"; // it runs, as another user
-  }
 }
 
 function readJson<T>(path: string): T | undefined {

@@ -15,7 +15,7 @@ import {
 import type { DsseEnvelope } from "../build/index.js";
 import { ArtifactStore } from "../store/index.js";
 import { AuditLog, type AuditFacts } from "./audit-log.js";
-import { checkProvenance, recheckBuild, type TrustedBuilder } from "./endorsement.js";
+import { checkProvenance, listedSha256, recheckBuild, type TrustedBuilder } from "./endorsement.js";
 import type { ServiceKey } from "./keyring.js";
 import { grantFor, type BuildType, type Policy, type Role } from "./policy.js";
 import { missingQualification } from "./qualification.js";
@@ -94,13 +94,12 @@ export class SigningService {
     this.now = options.now ?? (() => new Date());
     // Builder keys sign provenance (Ed25519 or P-256, DSSE) or, for Pigweed's remote-sign queue,
     // requests (Ed25519 or RSA); every listed key is known by its SPKI fingerprint.
+    this.builders = [];
     for (const [name, b] of Object.entries(this.policy.builders)) {
-      const spki = createPublicKey(Buffer.from(readInput(b.publicKey, `builder ${name}'s public key`))).export({ format: "der", type: "spki" });
-      this.builderFingerprints.set(sha256Hex(spki), name);
+      const key = createPublicKey(Buffer.from(readInput(b.publicKey, `builder ${name}'s public key`)));
+      this.builderFingerprints.set(sha256Hex(key.export({ format: "der", type: "spki" })), name);
+      if (key.asymmetricKeyType !== "rsa") this.builders.push({ name, id: b.id, key: loadPublicKey(b.publicKey) });
     }
-    this.builders = Object.entries(this.policy.builders)
-      .filter(([, b]) => createPublicKey(Buffer.from(readInput(b.publicKey, "builder key"))).asymmetricKeyType !== "rsa")
-      .map(([name, b]) => ({ name, id: b.id, key: loadPublicKey(b.publicKey) }));
     this.qualifiers = Object.values(this.policy.qualifiers).map((q) => loadPublicKey(q.publicKey));
     this.store = this.policy.service.store === undefined ? undefined : new ArtifactStore(this.policy.service.store);
     this.state = new SignerState(this.policy.service.state);
@@ -150,6 +149,26 @@ export class SigningService {
     if (expires - now > limit * 1000) this.refuseUnstored(identity, request, digest, `the request expires ${Math.round((expires - now) / 1000)} s from now; at most ${limit} s is accepted`);
   }
 
+  /**
+   * What every signing request passes first, in this order: freshness, then idempotency (a
+   * request ID seen before: its stored outcome), then the nonce (a new request seen before).
+   */
+  private admit(identity: string, request: Freshness & { key?: string; product?: string }, digest: string, bodySha256: string): { known: Promise<Outcome> } | { now: string } {
+    this.checkFreshness(identity, request, digest);
+    const known = this.existing(identity, request.requestId, bodySha256, digest);
+    if (known) return { known };
+    const now = this.now().toISOString();
+    if (!this.state.useNonce(request.nonce, request.requestId, request.expiresAt, now)) this.refuseUnstored(identity, request, digest, `nonce ${request.nonce} was seen before: a replayed request`);
+    return { now };
+  }
+
+  /** Refuses a request after storing it refused, so its retry gets the same answer. */
+  private refuseStored(row: RequestRow, reason: string): never {
+    this.state.insertRequest({ ...row, status: "refused", reason, payload: null });
+    this.record({ requestId: row.id, identity: row.identity, key: row.key, product: row.product, digest: row.digest, decision: "refused", reason });
+    throw new Refusal(reason);
+  }
+
   /** The stored outcome of a request ID seen before, if the same identity sent the same body. */
   private existing(identity: string, requestId: string, bodySha256: string, digest: string): Promise<Outcome> | undefined {
     const row = this.state.request(requestId);
@@ -192,22 +211,16 @@ export class SigningService {
       // refused below, after freshness and idempotency, like any other bad request
     }
     const digest = bundle ? sha256Hex(bundle.targetsSerialized) : sha256Hex(request.bundle);
-    this.checkFreshness(identity, request, digest);
-    const known = this.existing(identity, request.requestId, bodySha256, digest);
-    if (known) return known;
-    const now = this.now().toISOString();
-    if (!this.state.useNonce(request.nonce, request.requestId, request.expiresAt, now)) this.refuseUnstored(identity, request, digest, `nonce ${request.nonce} was seen before: a replayed request`);
+    const admitted = this.admit(identity, request, digest, bodySha256);
+    if ("known" in admitted) return admitted.known;
+    const { now } = admitted;
 
     const row: RequestRow = {
       id: request.requestId, kind: "targets", identity, key: request.key, product: request.product, digest, body_sha256: bodySha256,
       status: "refused", needed: 0, summary: "[]", reason: null, payload: Buffer.from(request.bundle), result: null, targets_version: null,
       created: now, expires: request.expiresAt,
     };
-    const refuse = (reason: string): never => {
-      this.state.insertRequest({ ...row, status: "refused", reason, payload: null });
-      this.record({ requestId: row.id, identity, key: row.key, product: row.product, digest, decision: "refused", reason });
-      throw new Refusal(reason);
-    };
+    const refuse = (reason: string): never => this.refuseStored(row, reason);
 
     const key = this.keys.get(request.key);
     if (!key) refuse(`there is no key "${request.key}"`);
@@ -257,7 +270,7 @@ export class SigningService {
     const summary = [
       `sign ${request.product} targets version ${targetsVersion} (${buildType} build) with ${key!.class} key "${request.key}"`,
       `targets metadata sha256:${digest}`,
-      ...(bundle!.targets.targetFiles ?? []).map((t) => `target ${t.fileName}: ${t.length} bytes, sha256:${hex(t.hashes?.[0]?.hash ?? new Uint8Array())}`),
+      ...(bundle!.targets.targetFiles ?? []).map((t) => `target ${t.fileName}: ${t.length} bytes, sha256:${listedSha256(t)}`),
       ...(endorsement ? [`built by ${endorsement.builder.name} (${endorsement.builder.id})`] : []),
     ];
     const stored: RequestRow = { ...row, needed, summary: JSON.stringify(summary), status: needed > 0 ? "pending" : "signing" };
@@ -295,21 +308,15 @@ export class SigningService {
     } catch {
       // refused below
     }
-    this.checkFreshness(identity, request, digest);
-    const known = this.existing(identity, request.requestId, bodySha256, digest);
-    if (known) return known;
-    const now = this.now().toISOString();
-    if (!this.state.useNonce(request.nonce, request.requestId, request.expiresAt, now)) this.refuseUnstored(identity, request, digest, `nonce ${request.nonce} was seen before: a replayed request`);
+    const admitted = this.admit(identity, request, digest, bodySha256);
+    if ("known" in admitted) return admitted.known;
+    const { now } = admitted;
     const row: RequestRow = {
       id: request.requestId, kind: "root", identity, key: request.key, product: "", digest, body_sha256: bodySha256, status: "pending",
       needed: this.policy.root.approvals, summary: JSON.stringify(summary ?? []), reason: null, payload: Buffer.from(request.root), result: null,
       targets_version: null, created: now, expires: request.expiresAt,
     };
-    const refuse = (reason: string): never => {
-      this.state.insertRequest({ ...row, status: "refused", reason, payload: null });
-      this.record({ requestId: row.id, identity, key: row.key, product: "", digest, decision: "refused", reason });
-      throw new Refusal(reason);
-    };
+    const refuse = (reason: string): never => this.refuseStored(row, reason);
     if (!this.roles(identity).includes("approver")) refuse(`identity ${identity} lacks the approver role: only approvers ask for root signatures`);
     const key = this.keys.get(request.key);
     if (!key) refuse(`there is no key "${request.key}"`);
