@@ -19,6 +19,8 @@ const sha256Hex = (bytes: Uint8Array) => createHash("sha256").update(bytes).dige
 export interface BuildInputs {
   /** The description file's path: target files are resolved against its directory. */
   descriptionPath: string;
+  /** The description as already read from that path (the caller needed its board first). */
+  description?: { description: BuildDescription; bytes: Uint8Array };
   /** Files that replace the description's for some targets (a CMake build passes the ELF it linked). */
   inputOverrides?: Record<string, string>;
   /** The board's slot size per target name. */
@@ -118,7 +120,7 @@ export function readDescription(path: string): { description: BuildDescription; 
 export function runBuild(inputs: BuildInputs): BuildResult {
   const now = inputs.now ?? (() => new Date());
   const startedOn = now();
-  const { description, bytes: descriptionBytes } = readDescription(inputs.descriptionPath);
+  const { description, bytes: descriptionBytes } = inputs.description ?? readDescription(inputs.descriptionPath);
   const base = dirname(inputs.descriptionPath);
   for (const name of Object.keys(inputs.inputOverrides ?? {})) {
     if (!(name in description.targets)) {

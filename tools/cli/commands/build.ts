@@ -81,13 +81,15 @@ export function registerBuild(program: Command, io: CliIo): void {
       const builderKey = loadSigningKey(flags.builderKey);
       const devKey = flags.devKey === undefined ? undefined : loadSigningKey(flags.devKey);
       const root = flags.root === undefined ? undefined : readInput(flags.root, "root metadata");
-      const { description } = readDescription(descriptionPath);
+      const read = readDescription(descriptionPath);
+      const { description } = read;
       // A board named by path is relative to the description, like its target files.
       const boardName = description.board.endsWith(".json") && !isAbsolute(description.board) ? resolve(dirname(descriptionPath), description.board) : description.board;
       const board = sim.boardNamed(boardName);
       const source = sourceRevisionOf(descriptionPath);
       const result = runBuild({
         descriptionPath,
+        description: read,
         inputOverrides: overrides(flags.target),
         slots: Object.fromEntries(board.partitions.targets.map((t) => [t.name, t.slotSize])),
         root,
