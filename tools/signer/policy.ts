@@ -5,10 +5,8 @@
 // whole at start, by schema and then by meaning (a grant naming a key that does not exist, a
 // production key granted to eng builds, more approvals required than there are approvers); a
 // wrong policy refuses to start with the line and the reason, never with a half-applied policy.
-import { Ajv, type ErrorObject } from "ajv";
-import { dirname, isAbsolute, resolve } from "node:path";
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from "yaml";
-import { InputError, readInput } from "../format/index.js";
+import { Ajv } from "ajv";
+import { ConfigError, loadYamlConfig } from "../format/index.js";
 
 export type KeyClass = "test" | "production" | "root";
 export type Role = "requester" | "approver";
@@ -177,53 +175,14 @@ const schema = {
 const validate = new Ajv({ allErrors: true, useDefaults: true }).compile(schema);
 
 /** A policy problem at a line of the file. */
-export class PolicyError extends InputError {}
-
-/** Line of the node at a JSON-pointer path (or of the key `key` inside it). */
-function lineOf(doc: Document, counter: LineCounter, pointer: string, key?: string): number {
-  const path = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~")).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-  const node = path.length ? doc.getIn(path, true) : doc.contents;
-  let range = (node as { range?: [number, number, number] } | undefined)?.range;
-  if (key !== undefined && isMap(node)) {
-    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
-    range = (pair?.key as { range?: [number, number, number] } | undefined)?.range ?? range;
-  }
-  return range ? counter.linePos(range[0]).line : 1;
-}
-
-function problemOf(e: ErrorObject): { key?: string; reason: string } {
-  const at = e.instancePath || "(top level)";
-  if (e.keyword === "additionalProperties") {
-    const key = (e.params as { additionalProperty: string }).additionalProperty;
-    return { key, reason: `unknown field "${key}" in ${at}` };
-  }
-  if (e.keyword === "enum") return { reason: `${at}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}` };
-  if (e.keyword === "required") return { reason: `${at}: missing field "${(e.params as { missingProperty: string }).missingProperty}"` };
-  return { reason: `${at}: ${e.message}` };
-}
+export class PolicyError extends ConfigError {}
 
 /** Parses, checks and resolves a policy file; PolicyError naming the line and the reason. */
 export function loadPolicy(path: string): Policy {
-  const text = Buffer.from(readInput(path, "signer policy")).toString("utf8");
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
-  const fail = (line: number, reason: string): never => {
-    throw new PolicyError(`${path} line ${line}: ${reason}; the signer does not start with a wrong policy`);
-  };
-  if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    fail(counter.linePos(e.pos[0]).line, `not valid YAML: ${e.message.split("\n")[0]}`);
-  }
-  const value: unknown = doc.toJS();
-  if (!validate(value)) {
-    const e = (validate.errors ?? [])[0]!;
-    const { key, reason } = problemOf(e);
-    fail(lineOf(doc, counter, e.instancePath, key), reason);
-  }
+  const config = loadYamlConfig<unknown>(path, "signer policy", validate, "the signer does not start with a wrong policy", PolicyError);
+  const { fail, at, file } = config;
+  const value = config.value;
   const raw = value as Omit<Policy, "path" | "service"> & { service: Omit<Policy["service"], "listen"> & { listen: string } };
-  const at = (pointer: string, key?: string) => lineOf(doc, counter, pointer, key);
-  const base = dirname(resolve(path));
-  const file = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
 
   // Meaning: every name a grant uses exists, and no grant lets a key sign what its class forbids.
   for (const [name, key] of Object.entries(raw.keys)) {
