@@ -12,3 +12,4 @@ export {
 export { BuildRefused, checkTargets, inputName, loadTarget, readDescription, runBuild, targetFromFile, type BuildInputs, type BuildResult, type BuiltTarget } from "./build.js";
 export { sourceRevisionOf, type SourceRevision } from "./source-revision.js";
 export type { ResourceDescriptor } from "./provenance.js";
+export { parseBuildRecord, serializeBuildRecord, type BuildRecord } from "./record.js";

@@ -17,7 +17,9 @@ export const STANDARD_CHANNELS = ["dev", "internal", "rc", "prod", "emergency"] 
 
 /** A channel name is a file name and a URL path segment: lower case, digits and dashes. */
 const CHANNEL_NAME_PATTERN = "[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?";
-const CHANNEL_NAME = new RegExp(`^${CHANNEL_NAME_PATTERN}$`);
+/** A channel name, as a JSON-Schema pattern (config files) and a RegExp. */
+export const CHANNEL_NAME = `^${CHANNEL_NAME_PATTERN}$`;
+const CHANNEL_NAME_RE = new RegExp(CHANNEL_NAME);
 
 /** A channel index's path under the repository root (match[1]: the channel). */
 export const CHANNEL_INDEX_FILE = new RegExp(`^channels/(${CHANNEL_NAME_PATTERN})\\.json$`);
@@ -31,7 +33,7 @@ export function channelIndexPath(channel: string): string {
 }
 
 export function requireChannelName(channel: string): string {
-  if (!CHANNEL_NAME.test(channel)) {
+  if (!CHANNEL_NAME_RE.test(channel)) {
     throw new InputError(
       `channel name ${JSON.stringify(channel)} is not usable: 1-32 lower-case letters, digits and inner dashes (e.g. ${STANDARD_CHANNELS.join(", ")}, or beta-2)`,
     );

@@ -5,8 +5,13 @@ export {
   CHANNEL_INDEX_PAYLOAD_TYPE, MAX_CHANNEL_INDEX_BYTES, STANDARD_CHANNELS, channelIndexPath, readChannelIndex, requireChannelName, signChannelIndex, verifyChannelIndex,
   type ChannelIndex, type ChannelRelease, type IndexExpectations,
 } from "./channel-index.js";
-export { DEFAULT_INDEX_EXPIRY_DAYS, ReleaseRepository, type PublishOptions, type PublishResult, type PublishStep } from "./repository.js";
+export { DEFAULT_INDEX_EXPIRY_DAYS, ReleaseRepository, type PublishOptions, type PublishResult, type PublishStep, type RefreshResult } from "./repository.js";
 export { serveRelease } from "./serve.js";
 export { checkForUpdate, downloadRelease, selectRelease, urlIn, type CheckOptions, type DeviceRunning, type DownloadedRelease, type UpdateCheck } from "./client.js";
 export { downloadExact, fetchDocument, type RetryOptions, type Transfer } from "./http-fetch.js";
 export { clientStatePath, lastSeenPayloadSha256, lastSeenVersion, loadClientState, recordIndexVersion, type ClientState } from "./client-state.js";
+export { ConfigError, loadReleaseConfig, type EmergencyConfig, type Gate, type PublishStage, type QemuMode, type QualifyStage, type ReleaseConfig, type SignStage, type Stage, type StageKind } from "./config.js";
+export { lastRecordOf, ReleaseHistoryStore, type ReleaseHistory, type StageRecord, type StageResult } from "./history.js";
+export { loadReleaseBuild, type ReleaseBuild } from "./release-build.js";
+export { defaultActor, runEmergency, runPipeline, runStages, type RunOptions, type RunResult, type StageContext, type StageOutcome } from "./pipeline.js";
+export type { SignerAccess } from "./stages/sign.js";

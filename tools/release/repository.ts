@@ -118,17 +118,7 @@ export class ReleaseRepository {
         expires: new Date(now.getTime() + expiresInDays * DAY_MS).toISOString(),
         releases: [...others, release].sort((a, b) => releaseKey(a.product, a.hardwareId).localeCompare(releaseKey(b.product, b.hardwareId))),
       };
-      // Replacing exactly the bytes read under the lock: a writer that ignored the lock is
-      // detected at the rename instead of being overwritten.
-      const output = OutputFile.open(path, previous ? { replacing: Buffer.from(previous.text, "utf8") } : {});
-      try {
-        output.write(Buffer.from(signChannelIndex(index, options.releaseKey), "utf8"));
-        options.afterStep?.("index-written");
-        output.commit();
-      } finally {
-        output.abort();
-      }
-      syncDirectory(dirname(path));
+      replaceIndex(path, previous?.text, signChannelIndex(index, options.releaseKey), () => options.afterStep?.("index-written"));
       return {
         channel: options.channel,
         indexVersion: index.version,
@@ -139,4 +129,52 @@ export class ReleaseRepository {
       };
     }, { waitMs: options.lockWaitMs });
   }
+
+  /**
+   * Re-signs a channel's index with the same releases, a new version and a new expiry, so devices
+   * keep accepting it (an index that expires unrefreshed stops every update on the channel, which
+   * is the point of the expiry: a frozen index is detected). Returns undefined when the index
+   * expires later than `within` from now and so needs nothing yet.
+   */
+  refresh(channel: string, options: { releaseKey: SigningKey; expiresInDays?: number; withinMs?: number; now?: Date; lockWaitMs?: number }): RefreshResult | undefined {
+    requireChannelName(channel);
+    const path = this.indexFile(channel);
+    return withFileLock(path, () => {
+      const previous = this.readIndex(channel);
+      if (!previous) throw new InputError(`${this.root} has no index for channel ${channel}: nothing to refresh`);
+      const now = options.now ?? new Date();
+      if (options.withinMs !== undefined && Date.parse(previous.index.expires) - now.getTime() > options.withinMs) return undefined;
+      const index: ChannelIndex = {
+        ...previous.index,
+        version: previous.index.version + 1,
+        issuedAt: now.toISOString(),
+        expires: new Date(now.getTime() + (options.expiresInDays ?? DEFAULT_INDEX_EXPIRY_DAYS) * DAY_MS).toISOString(),
+      };
+      replaceIndex(path, previous.text, signChannelIndex(index, options.releaseKey));
+      return { channel, indexVersion: index.version, previousExpires: previous.index.expires, expires: index.expires };
+    }, { waitMs: options.lockWaitMs });
+  }
+}
+
+export interface RefreshResult {
+  channel: string;
+  indexVersion: number;
+  previousExpires: string;
+  expires: string;
+}
+
+/**
+ * Replaces an index file with `signed`, exactly over the bytes read under the lock (`previous`):
+ * a writer that ignored the lock is detected at the rename instead of being overwritten.
+ */
+function replaceIndex(path: string, previous: string | undefined, signed: string, beforeCommit?: () => void): void {
+  const output = OutputFile.open(path, previous !== undefined ? { replacing: Buffer.from(previous, "utf8") } : {});
+  try {
+    output.write(Buffer.from(signed, "utf8"));
+    beforeCommit?.();
+    output.commit();
+  } finally {
+    output.abort();
+  }
+  syncDirectory(dirname(path));
 }

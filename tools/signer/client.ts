@@ -42,7 +42,7 @@ export class SignerClient {
     return { requestId: requestId ?? randomUUID(), nonce: randomBytes(18).toString("base64url"), expiresAt: new Date(Date.now() + lifetimeSeconds * 1000).toISOString() };
   }
 
-  signTargets(request: { key: string; product: string; buildType?: "eng" | "user"; bundle: Uint8Array; provenance?: DsseEnvelope; qualification?: DsseEnvelope[]; requestId?: string }): Promise<RemoteOutcome> {
+  signTargets(request: { key: string; product: string; buildType?: "eng" | "user"; bundle: Uint8Array; provenance?: DsseEnvelope; qualification?: DsseEnvelope[]; emergency?: boolean; requestId?: string }): Promise<RemoteOutcome> {
     const { requestId, bundle, ...rest } = request;
     return this.call("POST", "/v1/targets/sign", { ...SignerClient.freshness(requestId), ...rest, bundle: Buffer.from(bundle).toString("base64") });
   }

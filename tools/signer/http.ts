@@ -39,6 +39,7 @@ const targetsBody = {
     bundle: { type: "string", pattern: BASE64, description: "the bundle, base64" },
     provenance: { ...envelope, description: "the build's DSSE provenance envelope (airlock build's .provenance.json)" },
     qualification: { type: "array", maxItems: 32, items: envelope },
+    emergency: { type: "boolean" },
   },
 } as const;
 const rootBody = {
@@ -122,7 +123,7 @@ export async function signerApp(options: SignerHttpOptions): Promise<FastifyInst
 
   const identity = (request: FastifyRequest) => identities.get(request)!;
   app.post("/v1/targets/sign", { schema: { summary: "sign a bundle's targets metadata", body: targetsBody, response: responses, security } }, async (request, reply) => {
-    const body = request.body as { requestId: string; nonce: string; expiresAt: string; key: string; product: string; buildType?: "eng" | "user"; bundle: string; provenance?: DsseEnvelope; qualification?: DsseEnvelope[] };
+    const body = request.body as { requestId: string; nonce: string; expiresAt: string; key: string; product: string; buildType?: "eng" | "user"; bundle: string; provenance?: DsseEnvelope; qualification?: DsseEnvelope[]; emergency?: boolean };
     return send(reply, await service.requestTargets(identity(request), { ...body, bundle: new Uint8Array(Buffer.from(body.bundle, "base64")) }, bodyHash(request)));
   });
   app.post("/v1/root/sign", { schema: { summary: "ask for a root key's signature on root metadata (M-of-N approvers)", body: rootBody, response: responses, security } }, async (request, reply) => {

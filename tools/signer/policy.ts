@@ -56,7 +56,12 @@ export interface Policy {
   identities: Record<string, { roles: Role[] }>;
   products: Record<string, { hardwareId?: string }>;
   grants: Grant[];
-  production: { approvals: number; qualification: string[] };
+  production: {
+    approvals: number;
+    qualification: string[];
+    /** The emergency rule: a fix on the short path (fewer suites), often with more approvers. Absent: no emergency signing. */
+    emergency?: { approvals: number; qualification: string[] };
+  };
   root: { approvals: number };
 }
 
@@ -161,6 +166,15 @@ const schema = {
       properties: {
         approvals: { type: "integer", minimum: 0, maximum: 16, default: 0 },
         qualification: { type: "array", uniqueItems: true, items: NAME, default: [] },
+        emergency: {
+          type: "object",
+          additionalProperties: false,
+          required: ["approvals"],
+          properties: {
+            approvals: { type: "integer", minimum: 1, maximum: 16 },
+            qualification: { type: "array", uniqueItems: true, items: NAME, default: [] },
+          },
+        },
       },
     },
     root: {
@@ -207,6 +221,8 @@ export function loadPolicy(path: string): Policy {
   if (raw.production.approvals > approvers) fail(at("/production", "approvals"), `production signing needs ${raw.production.approvals} approvals but the policy has ${approvers} approver(s)`);
   const hasRootKey = Object.values(raw.keys).some((k) => k.class === "root");
   if (hasRootKey && raw.root.approvals > approvers) fail(at("/root", "approvals"), `root signing needs ${raw.root.approvals} approvals but the policy has ${approvers} approver(s)`);
+  if (raw.production.emergency && raw.production.emergency.approvals > approvers) fail(at("/production/emergency", "approvals"), `emergency signing needs ${raw.production.emergency.approvals} approvals but the policy has ${approvers} approver(s)`);
+  if (raw.production.emergency?.qualification.length && !Object.keys(raw.qualifiers).length) fail(at("/production/emergency", "qualification"), "emergency signing requires qualification records but no qualifiers are listed to sign them");
   if (raw.production.qualification.length && !Object.keys(raw.qualifiers).length) fail(at("/production", "qualification"), "production signing requires qualification records but no qualifiers are listed to sign them");
   const grantsProduction = raw.grants.some((g) => g.keys.some((k) => raw.keys[k]?.class === "production"));
   if (grantsProduction && !Object.keys(raw.builders).length) fail(at("/grants"), "a grant uses a production key but no builders are listed: production keys sign only builds with provenance from a listed builder");

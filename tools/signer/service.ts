@@ -38,6 +38,8 @@ export interface TargetsRequest extends Freshness {
   bundle: Uint8Array;
   provenance?: DsseEnvelope;
   qualification?: DsseEnvelope[];
+  /** Production keys: sign under the policy's emergency rule (its suites and approvals) instead of the normal one. */
+  emergency?: boolean;
 }
 
 export interface RootRequest extends Freshness {
@@ -233,6 +235,8 @@ export class SigningService {
       refuse(`the bundle is for hardware ${JSON.stringify(bundle!.targets.hardwareId ?? "")}, product ${request.product} is ${JSON.stringify(product!.hardwareId ?? "")}`);
     }
     const production = key!.class === "production";
+    const rule = production && request.emergency ? this.policy.production.emergency : this.policy.production;
+    if (!rule) refuse(`the policy has no production.emergency rule: key "${request.key}" cannot sign an emergency release`);
     let buildType = request.buildType;
     let endorsementBuildType: BuildType | undefined;
     let endorsement: ReturnType<typeof checkProvenance> | undefined;
@@ -263,11 +267,12 @@ export class SigningService {
       } catch (err) {
         refuse(err instanceof AirlockError ? err.message : `the build cannot be re-checked: ${String(err)}`);
       }
-      const missing = missingQualification(request.qualification ?? [], this.qualifiers, this.policy.production.qualification, request.product, digest);
-      if (missing.length) refuse(`no passing qualification record signed by a listed qualifier for suite(s) ${missing.join(", ")} of this build`);
+      const missing = missingQualification(request.qualification ?? [], this.qualifiers, rule!.qualification, request.product, digest);
+      if (missing.length) refuse(`no passing qualification record signed by a listed qualifier for suite(s) ${missing.join(", ")} of this build${request.emergency ? " (the emergency rule's suites)" : ""}`);
     }
-    const needed = production ? this.policy.production.approvals : 0;
+    const needed = production ? rule!.approvals : 0;
     const summary = [
+      ...(production && request.emergency ? [`EMERGENCY release under the policy's emergency rule (${needed} approval(s), suites ${rule!.qualification.join(", ") || "none"})`] : []),
       `sign ${request.product} targets version ${targetsVersion} (${buildType} build) with ${key!.class} key "${request.key}"`,
       `targets metadata sha256:${digest}`,
       ...(bundle!.targets.targetFiles ?? []).map((t) => `target ${t.fileName}: ${t.length} bytes, sha256:${listedSha256(t)}`),

@@ -8,7 +8,7 @@ import { hostname, userInfo } from "node:os";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { InputError, loadSigningKey, readInput, writeAtomic } from "../../format/index.js";
-import { readDescription, runBuild, sourceRevisionOf, type BuildResult } from "../../build/index.js";
+import { readDescription, runBuild, serializeBuildRecord, sourceRevisionOf, type BuildRecord, type BuildResult } from "../../build/index.js";
 import { ArtifactStore } from "../../store/index.js";
 import type { CliIo } from "../io.js";
 import { collect, integer } from "./options.js";
@@ -16,7 +16,7 @@ import { collect, integer } from "./options.js";
 // The simulator's board files load only for this verb.
 const simulator = () => import("../../../host-sim/index.js");
 
-interface BuildFlags {
+export interface BuildFlags {
   builderKey: string;
   builderId?: string;
   devKey?: string;
@@ -77,52 +77,12 @@ export function registerBuild(program: Command, io: CliIo): void {
     .option("--release-record <file>", "read the last released version from a release record ({product, targetsVersion})")
     .option("--json", "print the build record as one JSON object")
     .action(async (descriptionPath: string, flags: BuildFlags) => {
-      const sim = await simulator();
-      const builderKey = loadSigningKey(flags.builderKey);
-      const devKey = flags.devKey === undefined ? undefined : loadSigningKey(flags.devKey);
-      const root = flags.root === undefined ? undefined : readInput(flags.root, "root metadata");
-      const read = readDescription(descriptionPath);
-      const { description } = read;
-      // A board named by path is relative to the description, like its target files.
-      const boardName = description.board.endsWith(".json") && !isAbsolute(description.board) ? resolve(dirname(descriptionPath), description.board) : description.board;
-      const board = sim.boardNamed(boardName);
-      const source = sourceRevisionOf(descriptionPath);
-      const result = runBuild({
-        descriptionPath,
-        description: read,
-        inputOverrides: overrides(flags.target),
-        slots: Object.fromEntries(board.partitions.targets.map((t) => [t.name, t.slotSize])),
-        root,
-        lastReleasedVersion: lastReleased(flags, () => description.product),
-        builderKey,
-        builderId: flags.builderId ?? `local:${userInfo().username}@${hostname()}`,
-        devKey,
-        sourceRevision: source && { uri: source.uri, commit: source.commit },
-      });
-      const record = publish(result, flags, descriptionPath);
-      if (source?.dirty) io.err(`warning: ${dirname(resolve(descriptionPath))} has uncommitted changes: the provenance names commit ${source.commit.slice(0, 12)}, which is not what was built\n`);
-      if (!devKey && description.buildType === "eng") io.err("note: no --dev-key: no dev-signed bundle was written (sign the unsigned one with airlock bundle sign)\n");
-      if (flags.json) {
-        io.out(`${JSON.stringify(record)}\n`);
-        return;
-      }
-      io.out(`built ${description.product} targets version ${description.targetsVersion} (${description.buildType}), ${result.targets.length} target(s):\n`);
-      for (const t of result.targets) io.out(`  ${t.name}  ${t.image.length} bytes  sha256:${t.sha256}  from ${t.input.kind} ${t.input.path}\n`);
-      for (const [what, file] of Object.entries(record.files)) io.out(`  ${what.padEnd(16)} ${file.path}  (store sha256:${file.sha256})\n`);
+      await buildCommand(io, descriptionPath, flags);
     });
 }
 
-interface BuildRecord {
-  product: string;
-  targetsVersion: number;
-  buildType: string;
-  builderId: string;
-  files: Record<string, { path: string; sha256: string; size: number }>;
-  inputs: Record<string, { sha256: string }>;
-}
-
 /** Writes the outputs to --out-dir and uploads outputs and inputs to the artifact store. */
-function publish(result: BuildResult, flags: BuildFlags, descriptionPath: string): BuildRecord {
+function publish(result: BuildResult, flags: BuildFlags, descriptionPath: string): { record: BuildRecord; recordFile: { path: string; sha256: string } } {
   const { product, targetsVersion } = result.description;
   const stem = `${product}-${targetsVersion}`;
   const store = new ArtifactStore(flags.store);
@@ -142,6 +102,47 @@ function publish(result: BuildResult, flags: BuildFlags, descriptionPath: string
   const inputs: BuildRecord["inputs"] = { [`description:${basename(descriptionPath)}`]: { sha256: store.put(result.descriptionBytes).sha256 } };
   for (const t of result.targets) inputs[`${t.input.kind}:${t.name}`] = { sha256: store.put(t.input.bytes).sha256 };
   const record: BuildRecord = { product, targetsVersion, buildType: result.description.buildType, builderId: result.statement.predicate.runDetails.builder.id, files, inputs };
-  writeAtomic(join(flags.outDir, `${stem}.build.json`), `${JSON.stringify(record, null, 2)}\n`, { force: true });
-  return record;
+  // The record too, so one digest names the whole build (the release pipeline starts from it).
+  const recordBytes = serializeBuildRecord(record);
+  const recordPath = join(flags.outDir, `${stem}.build.json`);
+  writeAtomic(recordPath, recordBytes, { force: true });
+  return { record, recordFile: { path: recordPath, sha256: store.put(recordBytes).sha256 } };
+}
+
+/** One build as `airlock build` runs it (also `release revert-to`): outputs written and stored, then reported. */
+export async function buildCommand(io: CliIo, descriptionPath: string, flags: BuildFlags): Promise<{ record: BuildRecord; recordFile: { path: string; sha256: string } }> {
+  const sim = await simulator();
+  const builderKey = loadSigningKey(flags.builderKey);
+  const devKey = flags.devKey === undefined ? undefined : loadSigningKey(flags.devKey);
+  const root = flags.root === undefined ? undefined : readInput(flags.root, "root metadata");
+  const read = readDescription(descriptionPath);
+  const { description } = read;
+  // A board named by path is relative to the description, like its target files.
+  const boardName = description.board.endsWith(".json") && !isAbsolute(description.board) ? resolve(dirname(descriptionPath), description.board) : description.board;
+  const board = sim.boardNamed(boardName);
+  const source = sourceRevisionOf(descriptionPath);
+  const result = runBuild({
+    descriptionPath,
+    description: read,
+    inputOverrides: overrides(flags.target),
+    slots: Object.fromEntries(board.partitions.targets.map((t) => [t.name, t.slotSize])),
+    root,
+    lastReleasedVersion: lastReleased(flags, () => description.product),
+    builderKey,
+    builderId: flags.builderId ?? `local:${userInfo().username}@${hostname()}`,
+    devKey,
+    sourceRevision: source && { uri: source.uri, commit: source.commit },
+  });
+  const { record, recordFile } = publish(result, flags, descriptionPath);
+  if (source?.dirty) io.err(`warning: ${dirname(resolve(descriptionPath))} has uncommitted changes: the provenance names commit ${source.commit.slice(0, 12)}, which is not what was built\n`);
+  if (!devKey && description.buildType === "eng") io.err("note: no --dev-key: no dev-signed bundle was written (sign the unsigned one with airlock bundle sign)\n");
+  if (flags.json) {
+    io.out(`${JSON.stringify({ ...record, record: recordFile })}\n`);
+    return { record, recordFile };
+  }
+  io.out(`built ${description.product} targets version ${description.targetsVersion} (${description.buildType}), ${result.targets.length} target(s):\n`);
+  for (const t of result.targets) io.out(`  ${t.name}  ${t.image.length} bytes  sha256:${t.sha256}  from ${t.input.kind} ${t.input.path}\n`);
+  for (const [what, file] of Object.entries(record.files)) io.out(`  ${what.padEnd(16)} ${file.path}  (store sha256:${file.sha256})\n`);
+  io.out(`  ${"record".padEnd(16)} ${recordFile.path}  (store sha256:${recordFile.sha256}; \`airlock release run\` starts from it)\n`);
+  return { record, recordFile };
 }

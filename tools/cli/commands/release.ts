@@ -1,12 +1,14 @@
 // airlock release publish|show|serve: the release repository (tools/release/) from the command
-// line. The pipeline verbs (run, qualify, deps, emergency, revert-to) come later.
+// line; the pipeline's verbs are registered from their own files.
 import { existsSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { InputError, loadSigningKey, readInput } from "../../format/index.js";
-import { DEFAULT_INDEX_EXPIRY_DAYS, ReleaseRepository, STANDARD_CHANNELS, requireChannelName, serveRelease, type ChannelIndex } from "../../release/index.js";
+import { DEFAULT_INDEX_EXPIRY_DAYS, ReleaseRepository, STANDARD_CHANNELS, requireChannelName, serveRelease, type ChannelIndex, type RefreshResult } from "../../release/index.js";
 import type { CliIo } from "../io.js";
-import { integer, tcpAddress } from "./options.js";
+import { collect, integer, tcpAddress } from "./options.js";
 import { eventPrinter, listenOrExplain, untilStopped } from "./service.js";
+import { registerReleasePipeline } from "./release-pipeline.js";
+import { registerReleaseRevert } from "./release-revert.js";
 
 const REPO_OPTION = ["--repo <dir>", "the release repository's directory (created on first publish)"] as const;
 
@@ -40,6 +42,32 @@ export function registerRelease(program: Command, io: CliIo): void {
       io.out(options.json
         ? `${JSON.stringify(result)}\n`
         : `published ${r.product} targets v${r.targetsVersion} (hardware ${r.hardwareId ?? "any"}, ${r.bundle.size} bytes, sha256 ${r.bundle.sha256}) on channel ${result.channel}: index version ${result.indexVersion}, expires ${result.expires}\n`);
+    });
+
+  release
+    .command("refresh")
+    .description("re-sign channel indexes that expire soon (same releases, index version + 1, new expiry): run it from cron so no channel freezes")
+    .requiredOption(...REPO_OPTION)
+    .requiredOption("--key <release-key>", "the release key that signs the indexes")
+    .option("--channel <channel>", "only this channel (repeatable; default: every channel)", collect)
+    .option("--within <hours>", "refresh indexes that expire within this many hours (default 48; 0: only expired ones)", integer, 48)
+    .option("--expires-in <days>", `days until the new index expires (default ${DEFAULT_INDEX_EXPIRY_DAYS})`, integer)
+    .option("--json", "print {refreshed: [{channel, indexVersion, previousExpires, expires}], unchanged: [channel]}")
+    .action((options: { repo: string; key: string; channel?: string[]; within: number; expiresIn?: number; json?: boolean }) => {
+      const repository = new ReleaseRepository(options.repo);
+      const names = options.channel?.map(requireChannelName) ?? repository.channels();
+      if (names.length === 0) throw new InputError(`${options.repo} has no channel index to refresh: publish first`);
+      const releaseKey = loadSigningKey(options.key);
+      const refreshed: RefreshResult[] = [];
+      const unchanged: string[] = [];
+      for (const channel of names) {
+        const result = repository.refresh(channel, { releaseKey, expiresInDays: options.expiresIn, withinMs: options.within * 3_600_000 });
+        if (result) refreshed.push(result);
+        else unchanged.push(channel);
+      }
+      if (options.json) return io.out(`${JSON.stringify({ refreshed, unchanged })}\n`);
+      for (const r of refreshed) io.out(`refreshed channel ${r.channel}: index version ${r.indexVersion}, expired ${r.previousExpires}, now expires ${r.expires}\n`);
+      for (const c of unchanged) io.out(`channel ${c}: expires later than ${options.within} hours from now, left as it is\n`);
     });
 
   release
@@ -83,4 +111,7 @@ export function registerRelease(program: Command, io: CliIo): void {
       await untilStopped(() => handle.close());
       say("stopped", "stopped");
     });
+
+  registerReleasePipeline(release, io);
+  registerReleaseRevert(release, io);
 }
