@@ -10,3 +10,4 @@ export { serveRelease } from "./serve.js";
 export { checkForUpdate, downloadRelease, selectRelease, urlIn, type CheckOptions, type DeviceRunning, type DownloadedRelease, type UpdateCheck } from "./client.js";
 export { downloadExact, fetchDocument, type RetryOptions, type Transfer } from "./http-fetch.js";
 export { clientStatePath, lastSeenPayloadSha256, lastSeenVersion, loadClientState, recordIndexVersion, type ClientState } from "./client-state.js";
+export { qualifyRelease, QUALIFY_SUITES, SIM_SUITES, QEMU_MODES, DEFAULT_POWER_CUTS, type QualifyOptions, type QualifyResult, type SuiteResult, type SuiteName, type QemuMode } from "./qualify/index.js";
