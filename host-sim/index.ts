@@ -93,6 +93,12 @@ export type { BootReport, InitOptions, UpdateOptions as SimUpdateOptions, Update
 export { APP_TARGET, DEFAULT_BOARD, boardNamed, loadBoard, requireImagesFit, validateBoard } from "./boards.js";
 export type { Board } from "./boards.js";
 export { encodeLayout } from "./layout.js";
+export { targetSlots } from "./boards.js";
+
+// The flash and the device file, for host tools that run their own device scenarios (release qualification).
+export { NorFlash, PowerCutError, POWER_CUT_MODES, seededRandom } from "./flash.js";
+export type { PowerCutMode } from "./flash.js";
+export { saveDevice, loadDevice } from "./device-file.js";
 
 // The simulated device on a wire (the link variant of the agent), and `sim serve`.
 export { LinkedDevice, LINK_COUNTERS } from "./linked-device.js";

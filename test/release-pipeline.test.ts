@@ -23,7 +23,7 @@ const stagesOf = (history: ReleaseHistory) => history.records.map((r) => `${r.st
 /** The bundle the channel's signed index names now, and which of the targets keys signed it. */
 export function currentRelease(world: PipelineWorld, channel: string): { sha256: string; targetsVersion: number; signedBy: string[] } {
   const repository = new ReleaseRepository(world.at("releases"));
-  const index = verifyChannelIndex(repository.readIndex(channel)!.text, { channel, trustedKeys: [loadPublicKey(world.at("release.pub"))] }, channel);
+  const index = verifyChannelIndex(repository.readIndex(channel)!.text, { channel, trustedKeys: [loadPublicKey(world.at("release.pub"))], lastSeenVersion: 0, now: new Date() }, channel);
   const release = index.releases.find((r) => r.product === "thermostat")!;
   const bundle = parseBundle(repository.objects.get(release.bundle.sha256));
   const signedBy = ["test-targets", "prod-targets"].filter((name) => {
@@ -158,7 +158,7 @@ describe("release refresh: indexes re-signed before they expire", () => {
     expect(Date.parse(result.refreshed[0]!.expires) - Date.now()).toBeGreaterThan(6.9 * 24 * HOUR);
     expect(result.unchanged).toEqual(["rc"]);
     expect(readFileSync(world.at("releases/channels/rc.json"), "utf8")).toBe(before);
-    const index = verifyChannelIndex(readFileSync(world.at("releases/channels/internal.json"), "utf8"), { channel: "internal", trustedKeys: [loadPublicKey(world.at("release.pub"))] }, "internal");
+    const index = verifyChannelIndex(readFileSync(world.at("releases/channels/internal.json"), "utf8"), { channel: "internal", trustedKeys: [loadPublicKey(world.at("release.pub"))], lastSeenVersion: 0, now: new Date() }, "internal");
     expect(index.releases.map((r) => r.targetsVersion)).toEqual([5]);
     const nowhere = await airlock("release", "refresh", "--repo", world.at("nowhere"), "--key", world.at("release"));
     expect(nowhere.code).toBe(2);

@@ -8,9 +8,9 @@ import { Ajv } from "ajv";
 import { ConfigError, loadYamlConfig } from "../format/index.js";
 import { PRODUCT_NAME } from "../build/index.js";
 import { CHANNEL_NAME } from "./channel-index.js";
+import type { QemuMode } from "./qualify/index.js";
 
 export type StageKind = "qualify" | "sign" | "publish";
-export type QemuMode = "auto" | "require" | "skip";
 
 /** A condition a stage waits for before it runs. */
 export type Gate =

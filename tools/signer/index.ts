@@ -7,7 +7,7 @@ export { loadPolicy, grantFor, PolicyError, type Policy, type KeyConfig, type Ke
 export { createToken, identityOfToken, readClientToken, readTokenHashes, requirePrivateFile, type TokenHashes } from "./tokens.js";
 export { SignerState } from "./state.js";
 export { openKeyring, openPkcs11Key, type Pkcs11Opener, type ServiceKey } from "./keyring.js";
-export { QUALIFICATION_PAYLOAD_TYPE, missingQualification, signQualification, type QualificationRecord } from "./qualification.js";
+export { QUALIFICATION_PAYLOAD_TYPE, missingQualification, parseQualificationFile, signQualification, type QualificationRecord } from "./qualification.js";
 export { Refusal, SigningService, rootSummary, type Outcome, type RootRequest, type TargetsRequest } from "./service.js";
 export { serveSigner, signerApp } from "./http.js";
 export { SignerClient, type RemoteOutcome } from "./client.js";

@@ -3,8 +3,8 @@
 // one suite; the statement travels in a DSSE envelope signed by the qualifier key. Production
 // signing requires a passing record for every suite the policy lists, each signed by a listed
 // qualifier, each for exactly the bytes about to be signed.
-import { signEnvelope, verifyEnvelope, type DsseEnvelope } from "../build/index.js";
-import { RejectedError, type PublicKey, type SigningKey } from "../format/index.js";
+import { parseEnvelope, signEnvelope, verifyEnvelope, type DsseEnvelope } from "../build/index.js";
+import { InputError, RejectedError, type PublicKey, type SigningKey } from "../format/index.js";
 
 export const QUALIFICATION_PAYLOAD_TYPE = "application/vnd.airlock.qualification+json";
 
@@ -14,12 +14,35 @@ export interface QualificationRecord {
   targetsMetadataSha256: string;
   suite: string;
   result: "pass" | "fail";
-  /** Where the run's logs are. */
+  /** What the run checked and found, or where its logs are. */
   details?: string;
+  /** The boards (or QEMU machines) the suite ran on; it passed only if it passed on every one. */
+  boards?: string[];
+  /** SHA-256 (hex) of the whole bundle file the suite installed. */
+  bundleSha256?: string;
+  /** SHA-256 (hex) of the agent build the suite ran (build/agent.wasm, build/agent-link.wasm). */
+  agentSha256?: string;
+  /** When the suite ran (ISO 8601). */
+  qualifiedAt?: string;
 }
 
 export function signQualification(record: QualificationRecord, qualifierKey: SigningKey): DsseEnvelope {
   return signEnvelope(QUALIFICATION_PAYLOAD_TYPE, Buffer.from(JSON.stringify(record)), [qualifierKey]);
+}
+
+/**
+ * The envelopes of a qualification file: one DSSE envelope, or a JSON array of them (what
+ * `airlock release qualify -o` writes). InputError naming `what` for anything else.
+ */
+export function parseQualificationFile(text: string, what: string): DsseEnvelope[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`${what} is not JSON (${(err as Error).message}): expected a DSSE envelope or an array of them (airlock release qualify -o)`);
+  }
+  const items = Array.isArray(value) ? value : [value];
+  return items.map((item, i) => parseEnvelope(JSON.stringify(item), Array.isArray(value) ? `${what} entry ${i + 1}` : what));
 }
 
 /**

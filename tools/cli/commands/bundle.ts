@@ -19,6 +19,7 @@ import {
 } from "../../format/index.js";
 import type { Board } from "../../../host-sim/index.js";
 import { parseEnvelope } from "../../build/index.js";
+import { parseQualificationFile } from "../../signer/index.js";
 import type { CliIo } from "../io.js";
 import { progressFor } from "../progress.js";
 import { bundleTrustFailures, ownRootSignatures } from "./checks.js";
@@ -89,7 +90,7 @@ export function registerBundle(program: Command, io: CliIo): Command {
         .option("--product <name>", "--remote: the product the bundle is a build of")
         .option("--build-type <type>", "--remote: eng or user (read from --provenance when given)")
         .option("--provenance <file>", "--remote: the build's provenance (airlock build's .provenance.json)")
-        .option("--qualification <file...>", "--remote: qualification records (DSSE envelopes) the policy may require"),
+        .option("--qualification <file...>", "--remote: qualification records the policy may require (DSSE envelopes, one per file or an array as `release qualify -o` writes)"),
     async remote(client, bytes, options) {
       const product = options.product as string | undefined;
       if (!product) throw new InputError("bundle sign --remote needs --product NAME (the product in the service's policy)");
@@ -99,7 +100,9 @@ export function registerBundle(program: Command, io: CliIo): Command {
       return client.signTargets({
         key: options.key, product, buildType, bundle: bytes, requestId: options.requestId,
         provenance: typeof options.provenance === "string" ? envelope(options.provenance, "provenance") : undefined,
-        qualification: Array.isArray(options.qualification) ? (options.qualification as string[]).map((f) => envelope(f, "qualification record")) : undefined,
+        qualification: Array.isArray(options.qualification)
+          ? (options.qualification as string[]).flatMap((f) => parseQualificationFile(Buffer.from(readInput(f, "qualification records")).toString("utf8"), f))
+          : undefined,
       });
     },
     sign: (bytes, key, path) => signBundle(bytes, key, path),
