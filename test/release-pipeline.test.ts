@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { loadPublicKey, parseBundle } from "../tools/format/index.js";
 import { ReleaseRepository, verifyChannelIndex, type ReleaseHistory } from "../tools/release/index.js";
 import { airlock, scratchDirs } from "./helpers/cli-run.js";
-import { PipelineWorld, pipelineStages } from "./helpers/pipeline-world.js";
+import { currentRelease, PipelineWorld, pipelineStages } from "./helpers/pipeline-world.js";
 import { policyYaml } from "./helpers/signer-world.js";
 
 const dirs = scratchDirs("pipeline");
@@ -20,18 +20,6 @@ const HOUR = 3_600_000;
 
 const stagesOf = (history: ReleaseHistory) => history.records.map((r) => `${r.stage}:${r.result}`);
 
-/** The bundle the channel's signed index names now, and which of the targets keys signed it. */
-export function currentRelease(world: PipelineWorld, channel: string): { sha256: string; targetsVersion: number; signedBy: string[] } {
-  const repository = new ReleaseRepository(world.at("releases"));
-  const index = verifyChannelIndex(repository.readIndex(channel)!.text, { channel, trustedKeys: [loadPublicKey(world.at("release.pub"))], lastSeenVersion: 0, now: new Date() }, channel);
-  const release = index.releases.find((r) => r.product === "thermostat")!;
-  const bundle = parseBundle(repository.objects.get(release.bundle.sha256));
-  const signedBy = ["test-targets", "prod-targets"].filter((name) => {
-    const key = loadPublicKey(world.at(`${name}.pem.pub`));
-    return bundle.targetsSigned.signatures?.some((s) => Buffer.from(s.keyId!).equals(Buffer.from(key.keyId)));
-  });
-  return { sha256: release.bundle.sha256, targetsVersion: release.targetsVersion, signedBy };
-}
 const current = (channel: string) => currentRelease(world, channel);
 
 describe("release run: build to prod through its gates", () => {
@@ -77,7 +65,7 @@ describe("release run: build to prod through its gates", () => {
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toContain(`thermostat v5 (build record sha256:${third.history.build}, normal path)`);
     expect(shown.stdout).toMatch(/prod-sign\s+sign\s+waiting by ci {2}request release-/);
-    expect(shown.stdout).toMatch(/prod\s+publish\s+passed by release-bot/);
+    expect(shown.stdout).toMatch(/prod\s+publish\s+passed\s+by release-bot/);
   });
 
   it("records the signing service's refusal (an eng build for the production key) and stops there", async () => {
@@ -86,12 +74,12 @@ describe("release run: build to prod through its gates", () => {
     const result = await world.run(world.record(5, "eng"));
     expect(result.status).toBe("failed");
     expect(result.stoppedAt).toBe("prod-sign");
-    expect(result.reason).toMatch(/refused: identity ci may not use key "prod-targets" for eng builds of thermostat/);
+    expect(result.reason).toMatch(/refused \(403 REFUSED\): identity ci may not use key "prod-targets" for eng builds of thermostat/);
     expect(new ReleaseRepository(world.at("releases")).readIndex("prod")).toBeUndefined();
     // Through the CLI: exit 1 and the reason; the retry is a new request (attempt 2).
     const run = await airlock("release", "run", "--config", world.at("release.yaml"), world.record(5, "eng"));
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^airlock: stage prod-sign failed: request release-[0-9a-f]{16}-prod-sign-2 .* refused: identity ci may not use key "prod-targets" for eng builds/m);
+    expect(run.stderr).toMatch(/^airlock: stage prod-sign failed: request release-[0-9a-f]{16}-prod-sign-2 .* refused \(403 REFUSED\): identity ci may not use key "prod-targets" for eng builds/m);
   });
 
   it("refuses to publish a build older than the channel's release, with the repository's reason", async () => {

@@ -4,7 +4,8 @@
 // the ci identity's token in a private file, and a release config naming all of it.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadReleaseConfig, runEmergency, runPipeline, type ReleaseConfig, type RunResult } from "../../tools/release/index.js";
+import { loadPublicKey, parseBundle } from "../../tools/format/index.js";
+import { loadReleaseConfig, ReleaseRepository, runEmergency, runPipeline, verifyChannelIndex, type ReleaseConfig, type RunResult } from "../../tools/release/index.js";
 import { SignerClient } from "../../tools/signer/index.js";
 import { signerAccess } from "../../tools/cli/commands/release-pipeline.js";
 import { ok } from "./e2e-world.js";
@@ -79,4 +80,17 @@ ${stages}${emergency}`);
   approve(identity: string, requestId: string) {
     return new SignerClient(this.url, this.tokens[identity]!).approve(requestId);
   }
+}
+
+/** The bundle the channel's signed index names now, and which of the targets keys signed it. */
+export function currentRelease(world: PipelineWorld, channel: string): { sha256: string; targetsVersion: number; signedBy: string[] } {
+  const repository = new ReleaseRepository(world.at("releases"));
+  const index = verifyChannelIndex(repository.readIndex(channel)!.text, { channel, trustedKeys: [loadPublicKey(world.at("release.pub"))], lastSeenVersion: 0, now: new Date() }, channel);
+  const release = index.releases.find((r) => r.product === "thermostat")!;
+  const bundle = parseBundle(repository.objects.get(release.bundle.sha256));
+  const signedBy = ["test-targets", "prod-targets"].filter((name) => {
+    const key = loadPublicKey(world.at(`${name}.pem.pub`));
+    return bundle.targetsSigned.signatures?.some((s) => Buffer.from(s.keyId!).equals(Buffer.from(key.keyId)));
+  });
+  return { sha256: release.bundle.sha256, targetsVersion: release.targetsVersion, signedBy };
 }

@@ -108,7 +108,7 @@ const stageSchema = {
       required: ["bundle"],
       properties: {
         name: NAME, kind: {}, bundle: NAME, suites: SUITES,
-        powerCuts: { type: "integer", minimum: 0, maximum: 100000, default: 16 },
+        powerCuts: { type: "integer", minimum: 1, maximum: 100000, default: 16 },
         qemu: { enum: ["auto", "require", "skip"], default: "auto" },
         baseline: { type: "string", pattern: CHANNEL_NAME, default: "prod" },
         gates: GATES,
@@ -155,7 +155,7 @@ const schema = {
         key: { type: "string", minLength: 1 },
         testKey: { type: "string", minLength: 1 },
         suites: SUITES,
-        powerCuts: { type: "integer", minimum: 0, maximum: 100000, default: 4 },
+        powerCuts: { type: "integer", minimum: 1, maximum: 100000, default: 4 },
         channels: { type: "array", minItems: 1, uniqueItems: true, items: { type: "string", pattern: CHANNEL_NAME } },
       },
     },
