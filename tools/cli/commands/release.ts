@@ -7,6 +7,7 @@ import { DEFAULT_INDEX_EXPIRY_DAYS, ReleaseRepository, STANDARD_CHANNELS, requir
 import type { CliIo } from "../io.js";
 import { integer, tcpAddress } from "./options.js";
 import { eventPrinter, listenOrExplain, untilStopped } from "./service.js";
+import { registerReleaseQualify } from "./release-qualify.js";
 
 const REPO_OPTION = ["--repo <dir>", "the release repository's directory (created on first publish)"] as const;
 
@@ -14,6 +15,7 @@ export function registerRelease(program: Command, io: CliIo): void {
   const release = program
     .command("release")
     .description("the release repository: bundles by SHA-256 and a signed index per channel, static files any web server can serve");
+  registerReleaseQualify(release, io);
 
   release
     .command("publish")
