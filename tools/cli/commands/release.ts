@@ -9,6 +9,7 @@ import { collect, integer, tcpAddress } from "./options.js";
 import { eventPrinter, listenOrExplain, untilStopped } from "./service.js";
 import { registerReleasePipeline } from "./release-pipeline.js";
 import { registerReleaseRevert } from "./release-revert.js";
+import { registerReleaseQualify } from "./release-qualify.js";
 
 const REPO_OPTION = ["--repo <dir>", "the release repository's directory (created on first publish)"] as const;
 
@@ -16,6 +17,7 @@ export function registerRelease(program: Command, io: CliIo): void {
   const release = program
     .command("release")
     .description("the release repository: bundles by SHA-256 and a signed index per channel, static files any web server can serve");
+  registerReleaseQualify(release, io);
 
   release
     .command("publish")
