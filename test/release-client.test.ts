@@ -34,12 +34,12 @@ function writeIndex(dir: string, index: ChannelIndex, key = "release", channel =
 }
 
 /** The device is fresh (targets v0 in slot A); fetching from `dir` served with `fault` must be refused for `why`. */
-async function refused(name: string, dir: string, why: RegExp, fault: Fault = {}): Promise<string[]> {
+async function refused(name: string, dir: string, why: RegExp, fault: Fault = {}, ...extra: string[]): Promise<string[]> {
   const device = await world.device(name);
   const before = await simBoot(device);
   const server = await faultyServer(dir, fault);
   try {
-    await world.expectFetchRefused(device, server.url, why, before);
+    await world.expectFetchRefused(device, server.url, why, before, ...extra);
   } finally {
     await server.close();
   }
@@ -189,6 +189,21 @@ describe("sim fetch through a failing server", () => {
     const { dir } = repoCopy();
     await refused("no-progress", dir, /download of \S+ failed: 0 of \d+ bytes after 4 requests; last: /, { cutAfter: (path) => (path.startsWith("/objects/") ? 0 : undefined) });
   });
+
+  it("drops a stalled response after --stall-timeout, resumes, and gives up saying the server stalled when it never recovers", async () => {
+    const { dir } = repoCopy();
+    const device = await world.device("stall-once");
+    const once = await faultyServer(dir, { stallAfter: (path, n) => (path.startsWith("/objects/") && n === 1 ? 3000 : undefined) });
+    try {
+      const run = await world.fetch(device, once.url, "--stall-timeout", "1");
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.json).toMatchObject({ result: "SUCCESS", targetsVersion: 2, download: { requests: 2 } });
+      expect(once.requests.filter((r) => r.includes("/objects/"))).toEqual([expect.stringMatching(/^GET /), expect.stringMatching(/^bytes=3000- /)]);
+    } finally {
+      await once.close();
+    }
+    await refused("stall-always", dir, /download of \S+ failed: 0 of \d+ bytes after 4 requests; last: nothing arrived for 1000 ms \(the server stalled\)/, { stallAfter: (path) => (path.startsWith("/objects/") ? 0 : undefined) }, "--stall-timeout", "1");
+  }, 30_000);
 
   it("retries 500s and succeeds when the server recovers", async () => {
     const { dir } = repoCopy();

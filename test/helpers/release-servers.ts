@@ -105,6 +105,8 @@ export interface Fault {
   fail500?: (path: string, n: number) => boolean;
   /** Send the headers of the whole answer, then only this many body bytes, then drop the connection. */
   cutAfter?: (path: string, n: number) => number | undefined;
+  /** Send the headers and this many body bytes, then nothing more on a connection kept open (a stalled server). */
+  stallAfter?: (path: string, n: number) => number | undefined;
   /** Send no Content-Length (chunked), so only the body's end says how long it was. */
   chunked?: boolean;
 }
@@ -128,6 +130,8 @@ export async function faultyServer(root: string, fault: Fault = {}): Promise<Run
     const headers: Record<string, string> = fault.chunked ? {} : { "Content-Length": String(body.length) };
     if (range) headers["Content-Range"] = `bytes ${start}-${bytes.length - 1}/${bytes.length}`;
     res.writeHead(range ? 206 : 200, headers);
+    const stall = fault.stallAfter?.(path, n);
+    if (stall !== undefined) return void res.write(body.subarray(0, stall));
     const cut = fault.cutAfter?.(path, n);
     if (cut === undefined) return res.end(body);
     res.write(body.subarray(0, cut), () => res.destroy());

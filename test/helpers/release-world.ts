@@ -39,8 +39,8 @@ export class ReleaseWorld extends World {
   }
 
   /** `sim fetch` must exit 1 with one line matching `why`, and the device must still run `before`. */
-  async expectFetchRefused(device: string, url: string, why: RegExp, before: BootReport): Promise<void> {
-    const run = await airlock("sim", "fetch", "--flash", device, "--from", url, "--channel", "internal", "--release-key", this.at("release.pub"));
+  async expectFetchRefused(device: string, url: string, why: RegExp, before: BootReport, ...extra: string[]): Promise<void> {
+    const run = await airlock("sim", "fetch", "--flash", device, "--from", url, "--channel", "internal", "--release-key", this.at("release.pub"), ...extra);
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toMatch(/^airlock: [^\n]*\n$/);
     expect(run.stderr).toMatch(why);

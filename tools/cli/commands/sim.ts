@@ -184,8 +184,11 @@ function registerSimFetch(sim: Command, io: CliIo): void {
     .requiredOption("--channel <channel>", "the channel to follow: dev, internal, rc, prod, emergency or a custom one")
     .requiredOption("--release-key <pub>", "a trusted release public key (SPKI PEM); repeat for several", collect)
     .option("--product <product>", "the product whose releases the device follows (default: the only one for its hardware ID)")
+    .option("--stall-timeout <seconds>", "drop a response that sends nothing for this long and retry (a stalled server; default 30)", integer, 30)
     .option("--json", "print {result, channel, indexVersion, product, targetsVersion, bundle, download, ...sim update's report}")
-    .action(async (options: { flash: string; from: string; channel: string; releaseKey: string[]; product?: string; json?: boolean }) => {
+    .action(async (options: { flash: string; from: string; channel: string; releaseKey: string[]; product?: string; stallTimeout: number; json?: boolean }) => {
+      if (options.stallTimeout < 1) throw new InputError("--stall-timeout takes at least 1 second");
+      const retry = { idleTimeoutMs: options.stallTimeout * 1000 };
       if (!/^https?:\/\/[^/\s]+/.test(options.from)) throw new InputError(`--from ${JSON.stringify(options.from)} is not an http(s) URL such as http://127.0.0.1:8480`);
       requireChannelName(options.channel);
       const trustedKeys = options.releaseKey.map((path) => loadPublicKey(path));
@@ -201,6 +204,7 @@ function registerSimFetch(sim: Command, io: CliIo): void {
         lastSeenPayloadSha256: lastSeenPayloadSha256(state, options.channel),
         device: { hardwareId: device.hardwareId, targetsVersion: device.boot.targetsVersion },
         product: options.product,
+        retry,
       });
       // Remembered before acting on it: an older index is refused from now on, even if the download fails.
       recordIndexVersion(statePath, state, options.channel, check.index.version, check.payloadSha256);
@@ -211,7 +215,7 @@ function registerSimFetch(sim: Command, io: CliIo): void {
         return;
       }
       const progress = options.json ? undefined : progressFor(io);
-      const download = await downloadRelease(options.from, check.release, { onProgress: (held, total) => progress?.update("download", held, total) });
+      const download = await downloadRelease(options.from, check.release, { ...retry, onProgress: (held, total) => progress?.update("download", held, total) });
       progress?.stop();
       if (!options.json) io.out(`downloaded ${check.release.product} targets v${check.release.targetsVersion} (${download.bytes.length} bytes, sha256 ${check.release.bundle.sha256}, ${download.requests} request(s)) from channel ${options.channel}\n`);
       await installBundle(io, download.bytes, { flash: options.flash, json: options.json }, {
