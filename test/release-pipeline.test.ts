@@ -66,6 +66,13 @@ describe("release run: build to prod through its gates", () => {
     expect(shown.stdout).toContain(`thermostat v5 (build record sha256:${third.history.build}, normal path)`);
     expect(shown.stdout).toMatch(/prod-sign\s+sign\s+waiting by ci {2}request release-/);
     expect(shown.stdout).toMatch(/prod\s+publish\s+passed\s+by release-bot/);
+    // `release show --config`: the channels, then the same history.
+    const show = await airlock("release", "show", "--config", world.at("release.yaml"));
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toMatch(/^channel internal: index version 1[^]*channel prod: index version 1[^]*thermostat v5 \(build record sha256:/);
+    expect(show.stdout.slice(show.stdout.indexOf("thermostat v5 ("))).toBe(shown.stdout);
+    const neither = await airlock("release", "show");
+    expect(neither.stderr).toMatch(/give --repo DIR \(a repository\) or --config FILE/);
   });
 
   it("records the signing service's refusal (an eng build for the production key) and stops there", async () => {

@@ -3,11 +3,11 @@
 import { existsSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { InputError, loadSigningKey, readInput } from "../../format/index.js";
-import { DEFAULT_INDEX_EXPIRY_DAYS, ReleaseRepository, STANDARD_CHANNELS, requireChannelName, serveRelease, type ChannelIndex, type RefreshResult } from "../../release/index.js";
+import { DEFAULT_INDEX_EXPIRY_DAYS, loadReleaseConfig, ReleaseHistoryStore, ReleaseRepository, STANDARD_CHANNELS, requireChannelName, serveRelease, type ChannelIndex, type RefreshResult } from "../../release/index.js";
 import type { CliIo } from "../io.js";
 import { collect, integer, tcpAddress } from "./options.js";
 import { eventPrinter, listenOrExplain, untilStopped } from "./service.js";
-import { registerReleasePipeline } from "./release-pipeline.js";
+import { printHistory, registerReleasePipeline } from "./release-pipeline.js";
 import { registerReleaseRevert } from "./release-revert.js";
 import { registerReleaseQualify } from "./release-qualify.js";
 
@@ -74,27 +74,33 @@ export function registerRelease(program: Command, io: CliIo): void {
 
   release
     .command("show")
-    .description("the current release of every product on each channel, as the repository holds it")
-    .requiredOption(...REPO_OPTION)
+    .description("the current release of every product on each channel, as the repository holds it; with --config also each release's stage history")
+    .option("--repo <dir>", "the release repository's directory")
+    .option("--config <file>", "a product's release config: its repository, and its releases' histories")
     .option("--channel <channel>", "only this channel")
-    .option("--json", "print {channels: {NAME: index}}")
-    .action((options: { repo: string; channel?: string; json?: boolean }) => {
-      const repository = new ReleaseRepository(options.repo);
+    .option("--json", "print {channels: {NAME: index}} (with --config also releases: [history...])")
+    .action((options: { repo?: string; config?: string; channel?: string; json?: boolean }) => {
+      if ((options.repo === undefined) === (options.config === undefined)) throw new InputError("give --repo DIR (a repository) or --config FILE (a product's release config), one of them");
+      const config = options.config === undefined ? undefined : loadReleaseConfig(options.config);
+      const dir = config?.repository ?? options.repo!;
+      const repository = new ReleaseRepository(dir);
       const names = options.channel ? [requireChannelName(options.channel)] : repository.channels();
       const channels: Record<string, ChannelIndex> = {};
       for (const name of names) {
         const stored = repository.readIndex(name);
-        if (!stored) throw new InputError(`${options.repo} has no index for channel ${name}: publish to it with \`airlock release publish --channel ${name}\``);
+        if (!stored) throw new InputError(`${dir} has no index for channel ${name}: publish to it with \`airlock release publish --channel ${name}\``);
         channels[name] = stored.index;
       }
-      if (options.json) return io.out(`${JSON.stringify({ channels })}\n`);
-      if (names.length === 0) return io.out(`${options.repo}: nothing published yet\n`);
+      const releases = config ? new ReleaseHistoryStore(config.history).list(config.product) : undefined;
+      if (options.json) return io.out(`${JSON.stringify({ channels, ...(releases ? { releases } : {}) })}\n`);
+      if (names.length === 0) io.out(`${dir}: nothing published yet\n`);
       for (const [name, index] of Object.entries(channels)) {
         io.out(`channel ${name}: index version ${index.version}, issued ${index.issuedAt}, expires ${index.expires}\n`);
         for (const r of index.releases) {
           io.out(`  ${r.product} (hardware ${r.hardwareId ?? "any"}): targets v${r.targetsVersion}, ${r.bundle.size} bytes, sha256 ${r.bundle.sha256}${r.notesUrl ? `, notes ${r.notesUrl}` : ""}\n`);
         }
       }
+      for (const history of releases ?? []) printHistory(io, history);
     });
 
   release
