@@ -11,3 +11,4 @@ export * from "./root.js";
 export * from "./bundle.js";
 export * from "./bundle-file.js";
 export * from "./manifest.js";
+export * from "./yaml-lines.js";

@@ -7,8 +7,8 @@
 // wrong policy refuses to start with the line and the reason, never with a half-applied policy.
 import { Ajv, type ErrorObject } from "ajv";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from "yaml";
-import { InputError, readInput } from "../format/index.js";
+import { LineCounter, parseDocument } from "yaml";
+import { InputError, readInput, yamlLineOf } from "../format/index.js";
 
 export type KeyClass = "test" | "production" | "root";
 export type Role = "requester" | "approver";
@@ -179,18 +179,6 @@ const validate = new Ajv({ allErrors: true, useDefaults: true }).compile(schema)
 /** A policy problem at a line of the file. */
 export class PolicyError extends InputError {}
 
-/** Line of the node at a JSON-pointer path (or of the key `key` inside it). */
-function lineOf(doc: Document, counter: LineCounter, pointer: string, key?: string): number {
-  const path = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~")).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-  const node = path.length ? doc.getIn(path, true) : doc.contents;
-  let range = (node as { range?: [number, number, number] } | undefined)?.range;
-  if (key !== undefined && isMap(node)) {
-    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
-    range = (pair?.key as { range?: [number, number, number] } | undefined)?.range ?? range;
-  }
-  return range ? counter.linePos(range[0]).line : 1;
-}
-
 function problemOf(e: ErrorObject): { key?: string; reason: string } {
   const at = e.instancePath || "(top level)";
   if (e.keyword === "additionalProperties") {
@@ -218,10 +206,10 @@ export function loadPolicy(path: string): Policy {
   if (!validate(value)) {
     const e = (validate.errors ?? [])[0]!;
     const { key, reason } = problemOf(e);
-    fail(lineOf(doc, counter, e.instancePath, key), reason);
+    fail(yamlLineOf(doc, counter, e.instancePath, key), reason);
   }
   const raw = value as Omit<Policy, "path" | "service"> & { service: Omit<Policy["service"], "listen"> & { listen: string } };
-  const at = (pointer: string, key?: string) => lineOf(doc, counter, pointer, key);
+  const at = (pointer: string, key?: string) => yamlLineOf(doc, counter, pointer, key);
   const base = dirname(resolve(path));
   const file = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
 
