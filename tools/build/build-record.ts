@@ -83,18 +83,19 @@ export function buildsOfTargetsMetadata(store: ArtifactStore, targetsMetadataSha
 }
 
 /**
- * A stored build record by digest. With `targetsMetadataSha256`, its unsigned bundle (fetched from
- * the store, not the record's word) must carry exactly those targets metadata.
+ * A stored build record by digest, whose unsigned bundle (fetched from the store, not the record's
+ * word) carries the targets metadata it records, and `targetsMetadataSha256` when given.
  */
 export function readStoredBuildRecord(store: ArtifactStore, recordSha256: string, targetsMetadataSha256?: string): BuildRecord {
   const record = parseBuildRecord(store.get(recordSha256), `build record sha256:${recordSha256}`);
-  if (targetsMetadataSha256 !== undefined) {
-    const built = sha256Hex(parseBundle(store.get(record.files.unsignedBundle!.sha256), "the build's unsigned bundle").targetsSerialized);
-    if (built !== targetsMetadataSha256 || record.targetsMetadata.sha256 !== targetsMetadataSha256) {
-      throw new RejectedError(
-        `build record sha256:${recordSha256} is filed under targets metadata sha256:${targetsMetadataSha256} but its unsigned bundle carries sha256:${built}: the store's build index is damaged; remove ${BUILDS_BY_TARGETS_METADATA}/${targetsMetadataSha256}/${recordSha256}`,
-      );
-    }
+  const built = sha256Hex(parseBundle(store.get(record.files.unsignedBundle!.sha256), "the build's unsigned bundle").targetsSerialized);
+  if (built !== record.targetsMetadata.sha256) {
+    throw new RejectedError(`build record sha256:${recordSha256} records targets metadata sha256:${record.targetsMetadata.sha256}, but its unsigned bundle carries sha256:${built}: the record was edited`);
+  }
+  if (targetsMetadataSha256 !== undefined && built !== targetsMetadataSha256) {
+    throw new RejectedError(
+      `build record sha256:${recordSha256} is filed under targets metadata sha256:${targetsMetadataSha256} but its unsigned bundle carries sha256:${built}: the store's build index is damaged; remove ${BUILDS_BY_TARGETS_METADATA}/${targetsMetadataSha256}/${recordSha256}`,
+    );
   }
   return record;
 }

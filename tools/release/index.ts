@@ -10,3 +10,7 @@ export { serveRelease } from "./serve.js";
 export { checkForUpdate, downloadRelease, selectRelease, urlIn, type CheckOptions, type DeviceRunning, type DownloadedRelease, type UpdateCheck } from "./client.js";
 export { downloadExact, fetchDocument, type RetryOptions, type Transfer } from "./http-fetch.js";
 export { clientStatePath, lastSeenPayloadSha256, lastSeenVersion, loadClientState, recordIndexVersion, type ClientState } from "./client-state.js";
+export { readVersion, shownVersion, type ReadVersion } from "./component-version.js";
+export { componentSelector, DEPENDENCY_RULES_SCHEMA, dependencyRuleProblems, loadDependencyRules, type ComponentSelector, type DenyRule, type DependencyRules } from "./dependency-rules.js";
+export { checkDependencies, hasDependencyRules, type DependencyFinding, type DependencyFindingKind } from "./dependencies.js";
+export { buildDependencies, buildFindings, dependencyGate, type BuildDependencies, type BuildDependencyOptions, type DependencyGateResult } from "./dependency-gate.js";
