@@ -1,5 +1,5 @@
 // airlock release publish|show|serve: the release repository (tools/release/) from the command
-// line. The pipeline verbs (run, qualify, deps, emergency, revert-to) come later.
+// line, and `release deps` (release-deps.ts). The pipeline verbs (run, qualify, emergency, revert-to) come later.
 import { existsSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { InputError, loadSigningKey, readInput } from "../../format/index.js";
@@ -7,6 +7,7 @@ import { DEFAULT_INDEX_EXPIRY_DAYS, ReleaseRepository, STANDARD_CHANNELS, requir
 import type { CliIo } from "../io.js";
 import { integer, tcpAddress } from "./options.js";
 import { eventPrinter, listenOrExplain, untilStopped } from "./service.js";
+import { registerReleaseDeps } from "./release-deps.js";
 
 const REPO_OPTION = ["--repo <dir>", "the release repository's directory (created on first publish)"] as const;
 
@@ -83,4 +84,6 @@ export function registerRelease(program: Command, io: CliIo): void {
       await untilStopped(() => handle.close());
       say("stopped", "stopped");
     });
+
+  registerReleaseDeps(release, io);
 }
