@@ -176,11 +176,11 @@ describe("release revert-to: back to an older build's images at a higher version
 
     const made = await airlock("release", "revert-to", "--config", world.at("release.yaml"), ...builder, "--out-dir", world.at("revert"), "--json", world.record(5));
     expect(made.code, made.stderr).toBe(0);
-    const record = JSON.parse(made.stdout) as { targetsVersion: number; record: { sha256: string }; inputs: Record<string, { sha256: string }> };
+    const record = JSON.parse(made.stdout) as { targetsVersion: number; buildRecord: { sha256: string }; inputs: Record<string, { sha256: string }> };
     expect(record.targetsVersion).toBe(7);
     const old = JSON.parse(readFileSync(world.record(5), "utf8")) as { inputs: Record<string, { sha256: string }> };
     expect(record.inputs["elf:app"]).toEqual(old.inputs["elf:app"]);
-    const released = await world.run(record.record.sha256);
+    const released = await world.run(record.buildRecord.sha256);
     expect(released.status, released.reason).toBe("passed");
     const hashes = (bundle: ReturnType<typeof parseBundle>) => bundle.targets.targetFiles!.map((t) => [t.fileName, Buffer.from(t.hashes![0]!.hash!).toString("hex")]);
     const v5 = parseBundle(readFileSync(world.at("out-thermostat-5-user/thermostat-5.bundle")));

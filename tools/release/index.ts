@@ -16,3 +16,7 @@ export { loadReleaseBuild, type ReleaseBuild } from "./release-build.js";
 export { defaultActor, runEmergency, runPipeline, runStages, type RunOptions, type RunResult, type StageContext, type StageOutcome } from "./pipeline.js";
 export type { SignerAccess } from "./stages/sign.js";
 export { qualifyRelease, QUALIFY_SUITES, SIM_SUITES, QEMU_MODES, DEFAULT_POWER_CUTS, type QualifyOptions, type QualifyResult, type SuiteResult, type SuiteName, type QemuMode } from "./qualify/index.js";
+export { readVersion, shownVersion, type ReadVersion } from "./component-version.js";
+export { componentSelector, DEPENDENCY_RULES_SCHEMA, dependencyRuleProblems, loadDependencyRules, type ComponentSelector, type DenyRule, type DependencyRules } from "./dependency-rules.js";
+export { checkDependencies, hasDependencyRules, type DependencyFinding, type DependencyFindingKind } from "./dependencies.js";
+export { buildDependencies, buildFindings, dependencyGate, type BuildDependencies, type BuildDependencyOptions, type DependencyGateResult } from "./dependency-gate.js";
