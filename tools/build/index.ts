@@ -1,5 +1,6 @@
 // The build system's host side (DESIGN.md: tools/build/): build descriptions, firmware ELF
-// reading, validation rules, provenance in DSSE envelopes, and one build from description to bundles.
+// reading, validation rules, provenance in DSSE envelopes, SBOMs, build records (stored and found by
+// targets metadata), and one build from description to bundles.
 export { PRODUCT_NAME, parseDescription, type BuildDescription, type TargetInput, type ValidationRules } from "./description.js";
 export { validateTarget, type RuleFailure, type TargetArtifact } from "./rules.js";
 export { EM_ARM, EM_RISCV, MAX_IMAGE_SPAN, parseElf, slotImage, symbolBytes, type ElfFile, type ElfSegment, type ElfSymbol, type SlotImage } from "./elf.js";

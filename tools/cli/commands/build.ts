@@ -78,7 +78,7 @@ export function registerBuild(program: Command, io: CliIo): void {
     .option("--store <dir>", "the artifact store the build uploads to", "airlock-store")
     .option("--last-released <n>", "the product's last released targets version: the build must be above it", integer)
     .option("--release-record <file>", "read the last released version from a release record ({product, targetsVersion})")
-    .option("--json", "print the build record as one JSON object")
+    .option("--json", "print the build record as one JSON object, with buildRecord: {path, sha256} (its digest in the store)")
     .action(async (descriptionPath: string, flags: BuildFlags) => {
       await buildCommand(io, descriptionPath, flags);
     });
