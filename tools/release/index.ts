@@ -10,7 +10,7 @@ export { serveRelease } from "./serve.js";
 export { checkForUpdate, downloadRelease, selectRelease, urlIn, type CheckOptions, type DeviceRunning, type DownloadedRelease, type UpdateCheck } from "./client.js";
 export { downloadExact, fetchDocument, type RetryOptions, type Transfer } from "./http-fetch.js";
 export { clientStatePath, lastSeenPayloadSha256, lastSeenVersion, loadClientState, recordIndexVersion, type ClientState } from "./client-state.js";
-export { ConfigError, loadReleaseConfig, type EmergencyConfig, type Gate, type PublishStage, type QualifyStage, type ReleaseConfig, type SignStage, type Stage, type StageKind } from "./config.js";
+export { ConfigError, loadReleaseConfig, type DependenciesStage, type EmergencyConfig, type Gate, type PublishStage, type QualifyStage, type ReleaseConfig, type SignStage, type Stage, type StageKind } from "./config.js";
 export { lastRecordOf, ReleaseHistoryStore, type ReleaseHistory, type StageRecord, type StageResult } from "./history.js";
 export { loadReleaseBuild, type ReleaseBuild } from "./release-build.js";
 export { defaultActor, runEmergency, runPipeline, runStages, type RunOptions, type RunResult, type StageContext, type StageOutcome } from "./pipeline.js";
