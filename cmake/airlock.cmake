@@ -12,6 +12,7 @@
 #     DESCRIPTION <product.json>     # the build description (product, board, version, rules)
 #     BUILDER_KEY <key.pem>          # signs the provenance
 #     [BUILDER_ID <uri>] [DEV_KEY <key.pem>] [ROOT <root.bin>]
+#     [SBOM <sbom.json>]             # the firmware's SBOM (CycloneDX or SPDX JSON), over the description's
 #     [OUTPUT_DIR <dir>]             # default: ${CMAKE_CURRENT_BINARY_DIR}/<name>
 #     [STORE <dir>]                  # default: ${CMAKE_BINARY_DIR}/airlock-store
 #     [LAST_RELEASED <n> | RELEASE_RECORD <file>])
@@ -44,7 +45,7 @@ endfunction()
 
 function(airlock_add_bundle name)
   cmake_parse_arguments(PARSE_ARGV 1 ARG ""
-    "TARGET;TARGET_NAME;DESCRIPTION;BUILDER_KEY;BUILDER_ID;DEV_KEY;ROOT;OUTPUT_DIR;STORE;LAST_RELEASED;RELEASE_RECORD"
+    "TARGET;TARGET_NAME;DESCRIPTION;BUILDER_KEY;BUILDER_ID;DEV_KEY;ROOT;SBOM;OUTPUT_DIR;STORE;LAST_RELEASED;RELEASE_RECORD"
     "TARGETS")
   if(ARG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "airlock_add_bundle(${name}): unknown arguments: ${ARG_UNPARSED_ARGUMENTS}")
@@ -99,7 +100,7 @@ function(airlock_add_bundle name)
     list(APPEND command_args --target "${bundle_target}=$<TARGET_FILE:${executable}>")
     list(APPEND depends ${executable})
   endforeach()
-  foreach(file_option BUILDER_KEY DEV_KEY ROOT RELEASE_RECORD)
+  foreach(file_option BUILDER_KEY DEV_KEY ROOT SBOM RELEASE_RECORD)
     if(ARG_${file_option})
       get_filename_component(path "${ARG_${file_option}}" ABSOLUTE)
       string(TOLOWER "${file_option}" flag)

@@ -3,7 +3,7 @@
 // produces the bundle whose app image is the ELF's loadable bytes, provenance that the builder key
 // verifies and whose subjects are those bytes, and the objects in the artifact store. Touching the
 // firmware source rebuilds the bundle; a user build with a debug symbol fails the CMake build with
-// the rule's evidence.
+// the rule's evidence. The firmware build's SBOM is passed through and named in the provenance.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -54,6 +54,7 @@ async function project(buildType: "eng" | "user"): Promise<string> {
     "  DESCRIPTION product.json",
     "  BUILDER_KEY builder",
     "  BUILDER_ID https://ci.example.com/builders/cmake",
+    "  SBOM firmware.cdx.json",
     "  DEV_KEY dev)",
     "",
   ].join("\n"));
@@ -66,6 +67,11 @@ async function project(buildType: "eng" | "user"): Promise<string> {
     targets: { app: { elf: "not-used-cmake-passes-the-elf.elf", loadAddress: FIRMWARE_FLASH_ORIGIN } },
     rules: { forbiddenSymbols: ["debug_shell_*"], requiredSymbols: ["airlock_confirm_hook"] },
   }, null, 2));
+  // The firmware build's SBOM, passed through to airlock build --sbom.
+  writeFileSync(join(dir, "firmware.cdx.json"), JSON.stringify({
+    bomFormat: "CycloneDX", specVersion: "1.6", version: 1,
+    components: [{ type: "library", name: "mbedtls", version: "3.6.2", purl: "pkg:github/Mbed-TLS/mbedtls@v3.6.2" }],
+  }));
   for (const key of ["builder", "dev"]) expect((await airlock("keygen", join(dir, key))).code).toBe(0);
   return dir;
 }
@@ -108,6 +114,7 @@ describe("cmake/airlock.cmake", () => {
       { name: TARGETS_METADATA_SUBJECT, digest: { sha256: sha(bundle.targetsSerialized) } },
     ]);
     expect(statement.predicate.buildDefinition.resolvedDependencies).toContainEqual({ name: "elf:app", digest: { sha256: sha(elf) } });
+    expect(statement.predicate.buildDefinition.resolvedDependencies).toContainEqual({ name: "sbom", digest: { sha256: sha(readFileSync(join(dir, "firmware.cdx.json"))) }, mediaType: "application/vnd.cyclonedx+json" });
     const record = JSON.parse(readFileSync(join(out, "thermostat-4.build.json"), "utf8")) as { files: Record<string, { sha256: string }> };
     for (const file of Object.values(record.files)) expect(existsSync(join(dir, "out", "airlock-store", "objects", "sha256", file.sha256))).toBe(true);
 

@@ -5,7 +5,7 @@
 // a higher version; refreshing indexes before they expire.
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { loadPublicKey, parseBundle } from "../tools/format/index.js";
 import { ReleaseRepository, verifyChannelIndex, type ReleaseHistory } from "../tools/release/index.js";
 import { airlock, scratchDirs } from "./helpers/cli-run.js";
@@ -121,6 +121,65 @@ describe("release run: build to prod through its gates", () => {
   });
 });
 
+describe("release run: the dependencies stage refuses a promotion on the SBOM the builder vouched for", () => {
+  const RULES = `dependencies:
+  minimum:
+    mbedtls: "2.28.8"
+  deny:
+    - { component: zlib, versions: "<1.2.12", reason: CVE-2018-25032 }
+builderKeys: [builder.pem.pub]
+`;
+  const STAGES = `stages:
+  - { name: test-sign, kind: sign, key: test-targets }
+  - { name: internal, kind: publish, bundle: test-sign, channel: internal }
+  - { name: deps, kind: dependencies }
+  - { name: rc, kind: publish, bundle: test-sign, channel: rc }
+`;
+  /** A CycloneDX 1.5 SBOM with these components. */
+  const cyclonedx = (components: Record<string, string>) => JSON.stringify({
+    bomFormat: "CycloneDX", specVersion: "1.5", version: 1,
+    components: Object.entries(components).map(([name, version]) => ({ type: "library", name, version })),
+  });
+
+  it("stops an outdated build before rc with each finding, and promotes an up-to-date one", async () => {
+    world = await new PipelineWorld(dirs.make()).open(policyYaml());
+    world.writeConfig(RULES + STAGES);
+    writeFileSync(world.at("old.cdx.json"), cyclonedx({ mbedtls: "2.28.0", zlib: "1.2.11" }));
+    writeFileSync(world.at("new.cdx.json"), cyclonedx({ mbedtls: "2.28.8", zlib: "1.3.1" }));
+    await world.build(5, "user", "clean.elf", "thermostat", { sbom: world.at("old.cdx.json") });
+    const refused = await world.run(world.record(5));
+    expect(refused.status).toBe("failed");
+    expect(refused.stoppedAt).toBe("deps");
+    const deps = refused.history.records.at(-1)!;
+    expect(deps.details.join("\n")).toMatch(/below-minimum: .*mbedtls/);
+    expect(deps.details.join("\n")).toMatch(/denied: .*zlib.*CVE-2018-25032/);
+    expect(deps.details.at(-1)).toBe("2 dependency finding(s) refuse the promotion");
+    expect(deps.inputs.sbom).toMatch(/^[0-9a-f]{64}$/);
+    expect(new ReleaseRepository(world.at("releases")).readIndex("rc")).toBeUndefined();
+
+    await world.build(6, "user", "clean.elf", "thermostat", { sbom: world.at("new.cdx.json") });
+    const promoted = await world.run(world.record(6));
+    expect(promoted.status, promoted.reason).toBe("passed");
+    expect(promoted.history.records.find((r) => r.stage === "deps")!.details[0]).toMatch(/CycloneDX 1\.5|cyclonedx 1\.5/);
+    expect(current("rc").targetsVersion).toBe(6);
+
+    // A build without an SBOM is refused too: nothing vouches for its components.
+    await world.build(7);
+    const bare = await world.run(world.record(7));
+    expect(bare.status).toBe("failed");
+    expect(bare.history.records.at(-1)!.details.join("\n")).toMatch(/no-sbom/);
+  });
+
+  it("refuses a config whose dependencies stage has no rules, with its line", async () => {
+    world = await new PipelineWorld(dirs.make()).open(policyYaml());
+    world.writeConfig(STAGES);
+    await world.build(5);
+    const run = await airlock("release", "run", "--config", world.at("release.yaml"), world.record(5));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/line 14: dependencies stage "deps" needs dependencies \(the rules\) and builderKeys/);
+  });
+});
+
 describe("release config: refused with its line before anything runs", () => {
   it.each([
     ["an unknown field", "  - { name: test-sign, kind: sign, key: test-targets, colour: red }\n", /line 12: unknown field "colour" in \/stages\/0; nothing was run/],
@@ -176,11 +235,11 @@ describe("release revert-to: back to an older build's images at a higher version
 
     const made = await airlock("release", "revert-to", "--config", world.at("release.yaml"), ...builder, "--out-dir", world.at("revert"), "--json", world.record(5));
     expect(made.code, made.stderr).toBe(0);
-    const record = JSON.parse(made.stdout) as { targetsVersion: number; record: { sha256: string }; inputs: Record<string, { sha256: string }> };
+    const record = JSON.parse(made.stdout) as { targetsVersion: number; buildRecord: { sha256: string }; inputs: Record<string, { sha256: string }> };
     expect(record.targetsVersion).toBe(7);
     const old = JSON.parse(readFileSync(world.record(5), "utf8")) as { inputs: Record<string, { sha256: string }> };
     expect(record.inputs["elf:app"]).toEqual(old.inputs["elf:app"]);
-    const released = await world.run(record.record.sha256);
+    const released = await world.run(record.buildRecord.sha256);
     expect(released.status, released.reason).toBe("passed");
     const hashes = (bundle: ReturnType<typeof parseBundle>) => bundle.targets.targetFiles!.map((t) => [t.fileName, Buffer.from(t.hashes![0]!.hash!).toString("hex")]);
     const v5 = parseBundle(readFileSync(world.at("out-thermostat-5-user/thermostat-5.bundle")));

@@ -134,12 +134,13 @@ export class SignerWorld {
   }
 
   /** `airlock build` of the thermostat at this version and build type, into the world's store. */
-  async build(version: number, buildType: "eng" | "user" = "user", elf = "clean.elf", product = "thermostat"): Promise<Build> {
+  async build(version: number, buildType: "eng" | "user" = "user", elf = "clean.elf", product = "thermostat", extra: Record<string, unknown> = {}): Promise<Build> {
     const description = this.at(`${product}-${version}-${buildType}.json`);
     writeFileSync(description, JSON.stringify({
       product, hardwareId: "nordic,nrf52840", board: "nrf52840", targetsVersion: version, buildType,
       targets: { app: { elf: this.at(elf), loadAddress: FIRMWARE_FLASH_ORIGIN } },
       rules: { forbiddenSymbols: ["debug_shell_*"], forbiddenStrings: ["DEBUG BUILD"], maxLogLevel: { symbol: "airlock_log_level", max: 2 } },
+      ...extra,
     }));
     const out = this.at(`out-${product}-${version}-${buildType}`);
     const run = await airlock("build", description, "--builder-key", this.at("builder.pem"), "--builder-id", "https://ci.example.com/builders/firmware", "--out-dir", out, "--store", this.at("store"));

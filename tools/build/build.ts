@@ -9,7 +9,8 @@ import { createBundle, readInput, RejectedError, signBundle, parseBundle, InputE
 import { parseDescription, type BuildDescription } from "./description.js";
 import type { DsseEnvelope } from "./dsse.js";
 import { parseElf, slotImage } from "./elf.js";
-import { provenanceStatement, signProvenance, TARGETS_METADATA_SUBJECT, type Statement, type Subject } from "./provenance.js";
+import { provenanceStatement, SBOM_DEPENDENCY, signProvenance, TARGETS_METADATA_SUBJECT, type Statement, type Subject } from "./provenance.js";
+import { parseSbom, SBOM_MEDIA_TYPES, type Sbom } from "./sbom.js";
 import { validateTarget, type RuleFailure, type TargetArtifact } from "./rules.js";
 
 /** The user manifest is bytes for the device's manifest, not a slot image: it has no slot. */
@@ -23,6 +24,8 @@ export interface BuildInputs {
   description?: { description: BuildDescription; bytes: Uint8Array };
   /** Files that replace the description's for some targets (a CMake build passes the ELF it linked). */
   inputOverrides?: Record<string, string>;
+  /** The firmware build's SBOM file, which replaces the description's `sbom` (a CMake build passes its own). */
+  sbomPath?: string;
   /** The board's slot size per target name. */
   slots: Record<string, number>;
   /** Signed root metadata to carry in the bundle. */
@@ -52,8 +55,17 @@ export interface BuildResult {
   targets: BuiltTarget[];
   unsignedBundle: Uint8Array;
   devSignedBundle?: Uint8Array;
+  /** The SBOM the build carried, checked and listed in the provenance. */
+  sbom?: BuiltSbom;
   statement: Statement;
   provenance: DsseEnvelope;
+}
+
+export interface BuiltSbom {
+  path: string;
+  bytes: Uint8Array;
+  sha256: string;
+  document: Sbom;
 }
 
 /** Every rule failure of a build, each naming the rule, the target and the evidence. */
@@ -117,6 +129,12 @@ export function readDescription(path: string): { description: BuildDescription; 
   return { description: parseDescription(Buffer.from(bytes).toString("utf8"), path), bytes };
 }
 
+function readSbom(path: string | undefined): BuiltSbom | undefined {
+  if (path === undefined) return undefined;
+  const bytes = readInput(path, "SBOM");
+  return { path, bytes, sha256: sha256Hex(bytes), document: parseSbom(bytes, `SBOM ${path}`) };
+}
+
 export function runBuild(inputs: BuildInputs): BuildResult {
   const now = inputs.now ?? (() => new Date());
   const startedOn = now();
@@ -136,6 +154,7 @@ export function runBuild(inputs: BuildInputs): BuildResult {
     const given = inputs.inputOverrides?.[name] ?? (input.elf ?? input.binary)!;
     return loadTarget(name, (isAbsolute(given) || inputs.inputOverrides?.[name] !== undefined) ? resolve(given) : resolve(base, given), kind);
   });
+  const sbom = readSbom(inputs.sbomPath !== undefined ? resolve(inputs.sbomPath) : description.sbom === undefined ? undefined : resolve(base, description.sbom));
   const failures = checkTargets(description, loaded.map((l) => l.artifact), inputs.slots, inputs.lastReleasedVersion);
   if (failures.length) throw new BuildRefused(failures);
 
@@ -157,7 +176,10 @@ export function runBuild(inputs: BuildInputs): BuildResult {
     product: description.product,
     buildType: description.buildType,
     sourceRevision: inputs.sourceRevision,
-    inputs: targets.map((t) => ({ name: inputName(t.name, t.input.kind), sha256: t.input.sha256 })),
+    inputs: [
+      ...targets.map((t) => ({ name: inputName(t.name, t.input.kind), sha256: t.input.sha256 })),
+      ...(sbom ? [{ name: SBOM_DEPENDENCY, sha256: sbom.sha256, mediaType: SBOM_MEDIA_TYPES[sbom.document.format] }] : []),
+    ],
     startedOn,
     finishedOn: now(),
     invocationId: randomUUID(),
@@ -168,6 +190,7 @@ export function runBuild(inputs: BuildInputs): BuildResult {
     targets,
     unsignedBundle,
     devSignedBundle: inputs.devKey ? signBundle(unsignedBundle, inputs.devKey) : undefined,
+    sbom,
     statement,
     provenance: signProvenance(statement, inputs.builderKey),
   };

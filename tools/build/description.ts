@@ -1,7 +1,7 @@
 // The build description: one JSON file per product that `airlock build` (and, at signing time,
 // the signer) reads: the product, its hardware, its board, each target's input (an ELF, converted
 // to the slot image, or a raw binary), the targets version, the build type, and the validation
-// rules a `user` build must pass. Checked with a JSON Schema (Ajv), so a typo is refused with the
+// rules a `user` build must pass, and optionally the firmware's SBOM. Checked with a JSON Schema (Ajv), so a typo is refused with the
 // path of the offending field before anything is built.
 import { Ajv, type ErrorObject } from "ajv";
 import { InputError } from "../format/index.js";
@@ -37,6 +37,8 @@ export interface BuildDescription {
   machine: "arm" | "riscv";
   targets: Record<string, TargetInput>;
   rules: ValidationRules;
+  /** The firmware's SBOM (CycloneDX or SPDX JSON), relative to the description like the targets. */
+  sbom?: string;
 }
 
 /** A product or target name in a build description (and so in the release repository's indexes). */
@@ -54,6 +56,7 @@ const schema = {
     targetsVersion: { type: "integer", minimum: 1, maximum: 4294967295 },
     buildType: { enum: ["eng", "user"] },
     machine: { enum: ["arm", "riscv"], default: "arm" },
+    sbom: { type: "string", minLength: 1 },
     targets: {
       type: "object",
       minProperties: 1,

@@ -11,6 +11,8 @@ export const STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
 export const SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1";
 /** What airlock's build does, as SLSA's buildType: a URI naming the build's semantics. */
 export const AIRLOCK_BUILD_TYPE = "https://github.com/airlock-update/airlock/build/v1";
+/** The resolved dependency naming the SBOM the build carried (its mediaType says which format). */
+export const SBOM_DEPENDENCY = "sbom";
 /** The subject name of the bundle's serialized targets metadata. */
 export const TARGETS_METADATA_SUBJECT = "targets_metadata";
 
@@ -28,8 +30,8 @@ export interface ProvenanceInput {
   buildType: "eng" | "user";
   /** git commit of the source checkout, when the build ran in one. */
   sourceRevision?: { uri: string; commit: string };
-  /** The files the build read (each target's ELF or binary), by SHA-256: what the signer re-checks. */
-  inputs?: Array<{ name: string; sha256: string }>;
+  /** The files the build read (each target's ELF or binary, the SBOM), by SHA-256: what the signer re-checks. */
+  inputs?: Array<{ name: string; sha256: string; mediaType?: string }>;
   startedOn: Date;
   finishedOn: Date;
   invocationId: string;
@@ -40,6 +42,7 @@ export interface ResourceDescriptor {
   uri?: string;
   name?: string;
   digest: Record<string, string>;
+  mediaType?: string;
 }
 
 export interface Statement {
@@ -85,7 +88,7 @@ export function provenanceStatement(input: ProvenanceInput): Statement {
 function resolvedDependencies(input: ProvenanceInput): { resolvedDependencies?: ResourceDescriptor[] } {
   const dependencies: ResourceDescriptor[] = [
     ...(input.sourceRevision ? [{ uri: input.sourceRevision.uri, digest: { gitCommit: input.sourceRevision.commit } }] : []),
-    ...(input.inputs ?? []).map((i) => ({ name: i.name, digest: { sha256: i.sha256 } })),
+    ...(input.inputs ?? []).map((i) => ({ name: i.name, digest: { sha256: i.sha256 }, ...(i.mediaType ? { mediaType: i.mediaType } : {}) })),
   ];
   return dependencies.length ? { resolvedDependencies: dependencies } : {};
 }

@@ -12,3 +12,4 @@ export * from "./bundle.js";
 export * from "./bundle-file.js";
 export * from "./manifest.js";
 export * from "./yaml-config.js";
+export * from "./yaml-lines.js";

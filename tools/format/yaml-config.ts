@@ -4,9 +4,10 @@
 // the line of the offending node.
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { InputError } from "./errors.js";
 import { readInput } from "./files.js";
+import { yamlLineOf } from "./yaml-lines.js";
 
 /** A configuration problem at a line of the file. */
 export class ConfigError extends InputError {}
@@ -41,26 +42,15 @@ export function loadYamlConfig<T>(path: string, what: string, validate: Validate
   if (!validate(value)) {
     const e = (validate.errors ?? [])[0]!;
     const { key, reason } = problemOf(e);
-    fail(lineOf(doc, counter, e.instancePath, key), reason);
+    fail(yamlLineOf(doc, counter, e.instancePath, key), reason);
   }
   const base = dirname(resolve(path));
   return {
     value: value as T,
-    at: (pointer, key) => lineOf(doc, counter, pointer, key),
+    at: (pointer, key) => yamlLineOf(doc, counter, pointer, key),
     fail,
     file: (p) => (isAbsolute(p) ? p : resolve(base, p)),
   };
-}
-
-function lineOf(doc: Document, counter: LineCounter, pointer: string, key?: string): number {
-  const path = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~")).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-  const node = path.length ? doc.getIn(path, true) : doc.contents;
-  let range = (node as { range?: [number, number, number] } | undefined)?.range;
-  if (key !== undefined && isMap(node)) {
-    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
-    range = (pair?.key as { range?: [number, number, number] } | undefined)?.range ?? range;
-  }
-  return range ? counter.linePos(range[0]).line : 1;
 }
 
 function problemOf(e: ErrorObject): { key?: string; reason: string } {

@@ -9,8 +9,9 @@ import { ConfigError, loadYamlConfig } from "../format/index.js";
 import { PRODUCT_NAME } from "../build/index.js";
 import { CHANNEL_NAME } from "./channel-index.js";
 import type { QemuMode } from "./qualify/index.js";
+import { DEPENDENCY_RULES_SCHEMA, dependencyRuleProblems, type DependencyRules } from "./dependency-rules.js";
 
-export type StageKind = "qualify" | "sign" | "publish";
+export type StageKind = "qualify" | "sign" | "publish" | "dependencies";
 
 /** A condition a stage waits for before it runs. */
 export type Gate =
@@ -48,7 +49,14 @@ export interface PublishStage {
   gates: Gate[];
 }
 
-export type Stage = QualifyStage | SignStage | PublishStage;
+/** The build's SBOM (vouched for by a listed builder's provenance) against the config's dependency rules. */
+export interface DependenciesStage {
+  name: string;
+  kind: "dependencies";
+  gates: Gate[];
+}
+
+export type Stage = QualifyStage | SignStage | PublishStage | DependenciesStage;
 
 export interface EmergencyConfig {
   /** The production key, signed under the service's emergency rule. */
@@ -77,6 +85,10 @@ export interface ReleaseConfig {
   indexExpiryDays?: number;
   stages: Stage[];
   emergency?: EmergencyConfig;
+  /** Minimum versions and a deny-list for the components of a build's SBOM. */
+  dependencies?: DependencyRules;
+  /** Public keys of the builders whose provenance vouches for an SBOM. */
+  builderKeys?: string[];
 }
 
 const NAME = { type: "string", pattern: "^[a-z0-9][a-z0-9._-]{0,31}$" } as const;
@@ -101,7 +113,7 @@ const SUITES = { type: "array", minItems: 1, uniqueItems: true, items: { type: "
 const stageSchema = {
   type: "object",
   required: ["name", "kind"],
-  properties: { kind: { enum: ["qualify", "sign", "publish"] } },
+  properties: { kind: { enum: ["qualify", "sign", "publish", "dependencies"] } },
   allOf: [
     { if: { properties: { kind: { const: "qualify" } } }, then: {
       additionalProperties: false,
@@ -118,6 +130,10 @@ const stageSchema = {
       additionalProperties: false,
       required: ["key"],
       properties: { name: NAME, kind: {}, key: { type: "string", minLength: 1 }, gates: GATES },
+    } },
+    { if: { properties: { kind: { const: "dependencies" } } }, then: {
+      additionalProperties: false,
+      properties: { name: NAME, kind: {}, gates: GATES },
     } },
     { if: { properties: { kind: { const: "publish" } } }, then: {
       additionalProperties: false,
@@ -146,6 +162,8 @@ const schema = {
       properties: { url: { type: "string", pattern: "^https?://" }, tokenFile: { type: "string", minLength: 1 } },
     },
     indexExpiryDays: { type: "integer", minimum: 1, maximum: 366 },
+    dependencies: DEPENDENCY_RULES_SCHEMA,
+    builderKeys: { type: "array", minItems: 1, uniqueItems: true, items: { type: "string", minLength: 1 } },
     stages: { type: "array", minItems: 1, items: stageSchema },
     emergency: {
       type: "object",
@@ -178,7 +196,10 @@ export function loadReleaseConfig(path: string): ReleaseConfig {
       if (!named) fail(at(`/stages/${i}`, field), `stage "${stage.name}" names "${name}", which is not a stage before it`);
       else if (named.kind !== kind) fail(at(`/stages/${i}`, field), `stage "${stage.name}" names "${name}", a ${named.kind} stage, where a ${kind} stage is needed`);
     };
-    if (stage.kind !== "sign") earlier(stage.bundle, "sign", "bundle");
+    if (stage.kind === "qualify" || stage.kind === "publish") earlier(stage.bundle, "sign", "bundle");
+    if (stage.kind === "dependencies" && (!raw.dependencies || !raw.builderKeys)) {
+      fail(at(`/stages/${i}`), `dependencies stage "${stage.name}" needs dependencies (the rules) and builderKeys (whose provenance vouches for an SBOM) at the top level`);
+    }
     stage.gates.forEach((gate, g) => {
       const line = at(`/stages/${i}/gates/${g}`);
       if (!seen.has(gate.soak.stage)) fail(line, `stage "${stage.name}" soaks on "${gate.soak.stage}", which is not a stage before it`);
@@ -189,6 +210,7 @@ export function loadReleaseConfig(path: string): ReleaseConfig {
     }
     seen.set(stage.name, stage);
   });
+  for (const problem of raw.dependencies ? dependencyRuleProblems(raw.dependencies) : []) fail(at(`/dependencies${problem.pointer}`, problem.key), problem.reason);
   if (raw.emergency && (!raw.qualifierKey || !raw.qualificationRoot)) {
     fail(at("/emergency"), "the emergency path qualifies on the simulator: it needs qualifierKey and qualificationRoot at the top level");
   }
@@ -201,6 +223,7 @@ export function loadReleaseConfig(path: string): ReleaseConfig {
     releaseKey: file(raw.releaseKey),
     qualifierKey: raw.qualifierKey && file(raw.qualifierKey),
     qualificationRoot: raw.qualificationRoot && file(raw.qualificationRoot),
+    builderKeys: raw.builderKeys?.map(file),
     signer: { ...raw.signer, tokenFile: raw.signer.tokenFile && file(raw.signer.tokenFile) },
   };
 }

@@ -10,6 +10,7 @@ import type { ReleaseConfig, Stage } from "./config.js";
 import { lastRecordOf, ReleaseHistoryStore, type ReleaseHistory, type StageRecord, type StageResult } from "./history.js";
 import { loadReleaseBuild, type ReleaseBuild } from "./release-build.js";
 import { ReleaseRepository } from "./repository.js";
+import { runDependenciesStage } from "./stages/dependencies.js";
 import { runPublishStage } from "./stages/publish.js";
 import { runQualifyStage } from "./stages/qualify.js";
 import { runSignStage, type SignerAccess } from "./stages/sign.js";
@@ -140,6 +141,8 @@ function runStage(stage: Stage, context: StageContext): Promise<StageOutcome> {
       return Promise.resolve(runPublishStage(stage, context));
     case "qualify":
       return runQualifyStage(stage, context);
+    case "dependencies":
+      return Promise.resolve(runDependenciesStage(stage, context));
   }
 }
 

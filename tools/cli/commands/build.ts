@@ -1,15 +1,16 @@
 // airlock build DESCRIPTION: the build system's step (tools/build/): a product's description and
 // its linked firmware in; an unsigned bundle, a dev-signed bundle (eng builds given --dev-key)
 // and builder-signed provenance out, written to --out-dir and uploaded to the artifact store
-// together with the description and the target files, so the signer can re-check the build from
-// the store by digest alone.
+// together with the description, the target files and the SBOM, so the signer can re-check the
+// build from the store by digest alone; the build record goes to the store too, filed under the
+// targets metadata's digest, so the release system finds the build behind a published bundle.
 import { mkdirSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { Command } from "commander";
-import { InputError, loadSigningKey, readInput, writeAtomic } from "../../format/index.js";
-import { readDescription, runBuild, serializeBuildRecord, sourceRevisionOf, type BuildRecord, type BuildResult } from "../../build/index.js";
-import { ArtifactStore } from "../../store/index.js";
+import { InputError, loadSigningKey, parseBundle, readInput, writeAtomic } from "../../format/index.js";
+import { readDescription, runBuild, sourceRevisionOf, storeBuildRecord, type BuildRecord, type BuildResult } from "../../build/index.js";
+import { ArtifactStore, sha256Hex } from "../../store/index.js";
 import type { CliIo } from "../io.js";
 import { collect, integer } from "./options.js";
 
@@ -22,6 +23,7 @@ export interface BuildFlags {
   devKey?: string;
   root?: string;
   target?: string[];
+  sbom?: string;
   outDir: string;
   store: string;
   lastReleased?: number;
@@ -71,18 +73,19 @@ export function registerBuild(program: Command, io: CliIo): void {
     .option("--dev-key <priv>", "eng builds: also write a bundle signed with this local dev targets key")
     .option("--root <root>", "signed root metadata to carry in the bundle")
     .option("--target <name=file>", "use FILE for target NAME instead of the description's path (repeatable; CMake passes the linked ELF)", collect)
+    .option("--sbom <file>", "the firmware build's SBOM (CycloneDX 1.4-1.6 or SPDX 2.3 JSON), instead of the description's \"sbom\"")
     .option("--out-dir <dir>", "where the bundles and the provenance are written (replaced on every build)", "airlock-out")
     .option("--store <dir>", "the artifact store the build uploads to", "airlock-store")
     .option("--last-released <n>", "the product's last released targets version: the build must be above it", integer)
     .option("--release-record <file>", "read the last released version from a release record ({product, targetsVersion})")
-    .option("--json", "print the build record as one JSON object")
+    .option("--json", "print the build record as one JSON object, with buildRecord: {path, sha256} (its digest in the store)")
     .action(async (descriptionPath: string, flags: BuildFlags) => {
       await buildCommand(io, descriptionPath, flags);
     });
 }
 
-/** Writes the outputs to --out-dir and uploads outputs and inputs to the artifact store. */
-function publish(result: BuildResult, flags: BuildFlags, descriptionPath: string): { record: BuildRecord; recordFile: { path: string; sha256: string } } {
+/** Writes the outputs to --out-dir and uploads outputs, inputs and the record to the artifact store. */
+function publish(result: BuildResult, flags: BuildFlags, descriptionPath: string): { record: BuildRecord; stored: { path: string; sha256: string } } {
   const { product, targetsVersion } = result.description;
   const stem = `${product}-${targetsVersion}`;
   const store = new ArtifactStore(flags.store);
@@ -101,16 +104,26 @@ function publish(result: BuildResult, flags: BuildFlags, descriptionPath: string
   // The inputs too: the signer re-runs the rules on the ELFs, fetched by the digests the provenance lists.
   const inputs: BuildRecord["inputs"] = { [`description:${basename(descriptionPath)}`]: { sha256: store.put(result.descriptionBytes).sha256 } };
   for (const t of result.targets) inputs[`${t.input.kind}:${t.name}`] = { sha256: store.put(t.input.bytes).sha256 };
-  const record: BuildRecord = { product, targetsVersion, buildType: result.description.buildType, builderId: result.statement.predicate.runDetails.builder.id, files, inputs };
-  // The record too, so one digest names the whole build (the release pipeline starts from it).
-  const recordBytes = serializeBuildRecord(record);
-  const recordPath = join(flags.outDir, `${stem}.build.json`);
-  writeAtomic(recordPath, recordBytes, { force: true });
-  return { record, recordFile: { path: recordPath, sha256: store.put(recordBytes).sha256 } };
+  const targetsMetadata = { sha256: sha256Hex(parseBundle(result.unsignedBundle).targetsSerialized) };
+  const sbom = result.sbom && {
+    sha256: store.put(result.sbom.bytes).sha256,
+    size: result.sbom.bytes.length,
+    format: result.sbom.document.format,
+    specVersion: result.sbom.document.specVersion,
+    components: result.sbom.document.components.length,
+  };
+  const record: BuildRecord = {
+    product, targetsVersion, buildType: result.description.buildType, builderId: result.statement.predicate.runDetails.builder.id, targetsMetadata, files, inputs,
+    ...(sbom ? { sbom } : {}),
+  };
+  const recordBytes = Buffer.from(`${JSON.stringify(record, null, 2)}\n`);
+  const path = join(flags.outDir, `${stem}.build.json`);
+  writeAtomic(path, recordBytes, { force: true });
+  return { record, stored: { path, sha256: storeBuildRecord(store, recordBytes, targetsMetadata.sha256) } };
 }
 
 /** One build as `airlock build` runs it (also `release revert-to`): outputs written and stored, then reported. */
-export async function buildCommand(io: CliIo, descriptionPath: string, flags: BuildFlags): Promise<{ record: BuildRecord; recordFile: { path: string; sha256: string } }> {
+export async function buildCommand(io: CliIo, descriptionPath: string, flags: BuildFlags): Promise<{ record: BuildRecord; stored: { path: string; sha256: string } }> {
   const sim = await simulator();
   const builderKey = loadSigningKey(flags.builderKey);
   const devKey = flags.devKey === undefined ? undefined : loadSigningKey(flags.devKey);
@@ -125,6 +138,7 @@ export async function buildCommand(io: CliIo, descriptionPath: string, flags: Bu
     descriptionPath,
     description: read,
     inputOverrides: overrides(flags.target),
+    sbomPath: flags.sbom,
     slots: Object.fromEntries(board.partitions.targets.map((t) => [t.name, t.slotSize])),
     root,
     lastReleasedVersion: lastReleased(flags, () => description.product),
@@ -133,16 +147,17 @@ export async function buildCommand(io: CliIo, descriptionPath: string, flags: Bu
     devKey,
     sourceRevision: source && { uri: source.uri, commit: source.commit },
   });
-  const { record, recordFile } = publish(result, flags, descriptionPath);
+  const { record, stored } = publish(result, flags, descriptionPath);
   if (source?.dirty) io.err(`warning: ${dirname(resolve(descriptionPath))} has uncommitted changes: the provenance names commit ${source.commit.slice(0, 12)}, which is not what was built\n`);
   if (!devKey && description.buildType === "eng") io.err("note: no --dev-key: no dev-signed bundle was written (sign the unsigned one with airlock bundle sign)\n");
   if (flags.json) {
-    io.out(`${JSON.stringify({ ...record, record: recordFile })}\n`);
-    return { record, recordFile };
+    io.out(`${JSON.stringify({ ...record, buildRecord: stored })}\n`);
+    return { record, stored };
   }
   io.out(`built ${description.product} targets version ${description.targetsVersion} (${description.buildType}), ${result.targets.length} target(s):\n`);
   for (const t of result.targets) io.out(`  ${t.name}  ${t.image.length} bytes  sha256:${t.sha256}  from ${t.input.kind} ${t.input.path}\n`);
   for (const [what, file] of Object.entries(record.files)) io.out(`  ${what.padEnd(16)} ${file.path}  (store sha256:${file.sha256})\n`);
-  io.out(`  ${"record".padEnd(16)} ${recordFile.path}  (store sha256:${recordFile.sha256}; \`airlock release run\` starts from it)\n`);
-  return { record, recordFile };
+  if (record.sbom) io.out(`  ${"sbom".padEnd(16)} ${result.sbom!.path}  (${record.sbom.format} ${record.sbom.specVersion}, ${record.sbom.components} component(s), store sha256:${record.sbom.sha256})\n`);
+  io.out(`  ${"build record".padEnd(16)} ${stored.path}  (store sha256:${stored.sha256}; \`airlock release run\` starts from it)\n`);
+  return { record, stored };
 }

@@ -63,6 +63,6 @@ export function registerReleaseRevert(release: Command, io: CliIo): void {
       writeFileSync(descriptionPath, `${JSON.stringify({ ...description, targetsVersion: version }, null, 2)}\n`);
       if (!options.json) io.out(`rebuilding ${config.product} v${old.record.targetsVersion} (build ${old.digest}) as v${version}:\n`);
       const made = await buildCommand(io, descriptionPath, { builderKey: options.builderKey, builderId: options.builderId, outDir: options.outDir, store: config.store, lastReleased: highest, json: options.json });
-      if (!options.json) io.out(`release it: airlock release run --config ${options.config} ${made.recordFile.sha256}\n`);
+      if (!options.json) io.out(`release it: airlock release run --config ${options.config} ${made.stored.sha256}\n`);
     });
 }

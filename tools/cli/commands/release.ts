@@ -1,5 +1,5 @@
 // airlock release publish|show|serve: the release repository (tools/release/) from the command
-// line; the pipeline's verbs are registered from their own files.
+// line; the pipeline's verbs and `release deps` are registered from their own files.
 import { existsSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { InputError, loadSigningKey, readInput } from "../../format/index.js";
@@ -10,6 +10,7 @@ import { eventPrinter, listenOrExplain, untilStopped } from "./service.js";
 import { printHistory, registerReleasePipeline } from "./release-pipeline.js";
 import { registerReleaseRevert } from "./release-revert.js";
 import { registerReleaseQualify } from "./release-qualify.js";
+import { registerReleaseDeps } from "./release-deps.js";
 
 const REPO_OPTION = ["--repo <dir>", "the release repository's directory (created on first publish)"] as const;
 
@@ -122,4 +123,5 @@ export function registerRelease(program: Command, io: CliIo): void {
 
   registerReleasePipeline(release, io);
   registerReleaseRevert(release, io);
+  registerReleaseDeps(release, io);
 }
