@@ -16,6 +16,7 @@ import { registerSend } from "./commands/send.js";
 import { registerStore } from "./commands/store.js";
 import { registerRelease } from "./commands/release.js";
 import { registerSigner } from "./commands/signer.js";
+import { registerFleet } from "./commands/fleet.js";
 import { registerVerify } from "./commands/verify.js";
 import { AirlockError, PowerCutInterrupt, RejectedError } from "../format/index.js";
 
@@ -67,6 +68,7 @@ export function buildProgram(io: CliIo): Command {
   registerRelease(program, io);
   registerSigner(program, io);
   registerSend(program, io);
+  registerFleet(program, io);
   return program;
 }
 

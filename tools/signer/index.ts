@@ -4,7 +4,7 @@
 // hash-chained audit log.
 export { AuditLog, GENESIS, entryHash, verifyAuditText, type AuditEntry, type AuditFacts, type AuditVerdict } from "./audit-log.js";
 export { loadPolicy, grantFor, PolicyError, type Policy, type KeyConfig, type KeyClass, type Pkcs11KeyConfig, type Grant, type Role } from "./policy.js";
-export { createToken, identityOfToken, readClientToken, readTokenHashes, requirePrivateFile, type TokenHashes } from "./tokens.js";
+export { createToken, identityOfToken, newToken, tokenSha256, readClientToken, readTokenHashes, requirePrivateFile, type TokenHashes } from "./tokens.js";
 export { SignerState } from "./state.js";
 export { openKeyring, openPkcs11Key, type Pkcs11Opener, type ServiceKey } from "./keyring.js";
 export { QUALIFICATION_PAYLOAD_TYPE, missingQualification, parseQualificationFile, signQualification, type QualificationRecord } from "./qualification.js";

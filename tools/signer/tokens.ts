@@ -21,6 +21,16 @@ export function requirePrivateFile(path: string, what: string): void {
 
 const hashOf = (token: string) => createHash("sha256").update(token, "utf8").digest();
 
+/** The SHA-256 (hex) a service keeps of a token. */
+export function tokenSha256(token: string): string {
+  return hashOf(token).toString("hex");
+}
+
+/** A new random bearer token (256 bits), e.g. airlock_... */
+export function newToken(prefix = TOKEN_PREFIX): string {
+  return `${prefix}${randomBytes(32).toString("base64url")}`;
+}
+
 /** identity -> SHA-256 of its token (hex), as the tokens file holds them. */
 export type TokenHashes = Record<string, string>;
 
@@ -42,8 +52,8 @@ export function readTokenHashes(path: string): TokenHashes {
 /** Makes a new token for `identity`, replacing its old one; returns the token (shown once). */
 export function createToken(path: string, identity: string): string {
   const hashes = readTokenHashes(path);
-  const token = `${TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
-  hashes[identity] = hashOf(token).toString("hex");
+  const token = newToken();
+  hashes[identity] = tokenSha256(token);
   writeAtomic(path, `${JSON.stringify(hashes, null, 2)}\n`, { force: true, mode: 0o600 });
   return token;
 }
