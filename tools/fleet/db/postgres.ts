@@ -56,6 +56,19 @@ export class PostgresDriver implements SqlDriver {
     }
   }
 
+  /** One transaction on the client: committed when `body` returns, rolled back when it throws. */
+  private static async once<T>(client: pg.PoolClient, body: (tx: SqlTx) => Promise<T>): Promise<T> {
+    await client.query("BEGIN");
+    try {
+      const result = await body(PostgresDriver.txOf(client));
+      await client.query("COMMIT");
+      return result;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    }
+  }
+
   private static txOf(client: pg.PoolClient): SqlTx {
     return {
       forUpdate: " FOR UPDATE",
@@ -68,13 +81,9 @@ export class PostgresDriver implements SqlDriver {
     const client = await this.connect();
     try {
       for (let attempt = 1; ; attempt++) {
-        await client.query("BEGIN");
         try {
-          const result = await body(PostgresDriver.txOf(client));
-          await client.query("COMMIT");
-          return result;
+          return await PostgresDriver.once(client, body);
         } catch (err) {
-          await client.query("ROLLBACK").catch(() => undefined);
           const code = (err as { code?: string }).code;
           if (!code || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw err;
           await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
@@ -92,15 +101,7 @@ export class PostgresDriver implements SqlDriver {
     try {
       await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
       try {
-        await client.query("BEGIN");
-        try {
-          const result = await body(PostgresDriver.txOf(client));
-          await client.query("COMMIT");
-          return result;
-        } catch (err) {
-          await client.query("ROLLBACK").catch(() => undefined);
-          throw err;
-        }
+        return await PostgresDriver.once(client, body);
       } finally {
         await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]);
       }
