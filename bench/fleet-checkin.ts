@@ -7,19 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify from "fastify";
 import { FleetWorld, TestDevice, release, type DatabaseKind } from "../test/helpers/fleet-world.js";
+import { throughput } from "./throughput.js";
 
 const DEVICES = Number(process.env.BENCH_FLEET_DEVICES ?? 200);
 const CHECKINS = Number(process.env.BENCH_FLEET_CHECKINS ?? 4000);
 const CONCURRENCY = 16;
-
-async function throughput(count: number, request: (i: number) => Promise<unknown>): Promise<number> {
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < count) await request(next++);
-  }));
-  return count / ((performance.now() - t0) / 1000);
-}
 
 async function bare(): Promise<number> {
   const app = Fastify({ logger: false });
@@ -28,8 +20,8 @@ async function bare(): Promise<number> {
   await app.listen({ host: "127.0.0.1", port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   const devices = Array.from({ length: DEVICES }, (_, i) => new TestDevice({ url, enrollSecret: "" }, `b${i}`, "nordic,nrf52840", 1));
-  await throughput(200, (i) => devices[i % DEVICES]!.checkIn()); // warm-up
-  const rate = await throughput(CHECKINS, (i) => devices[i % DEVICES]!.checkIn());
+  await throughput(200, CONCURRENCY, (i) => devices[i % DEVICES]!.checkIn()); // warm-up
+  const rate = await throughput(CHECKINS, CONCURRENCY, (i) => devices[i % DEVICES]!.checkIn());
   await app.close();
   return rate;
 }
@@ -42,8 +34,8 @@ async function fleet(kind: DatabaseKind): Promise<number> {
     await world.start(kind);
     const devices = await world.devices(DEVICES, { version: 5 }); // up to date: the common answer is "nothing"
     await world.rollout({ policy: { soakMs: 0 } }); // a live rollout the check-ins must consider
-    await throughput(200, (i) => devices[i % DEVICES]!.checkIn());
-    return await throughput(CHECKINS, (i) => devices[i % DEVICES]!.checkIn());
+    await throughput(200, CONCURRENCY, (i) => devices[i % DEVICES]!.checkIn());
+    return await throughput(CHECKINS, CONCURRENCY, (i) => devices[i % DEVICES]!.checkIn());
   } finally {
     await world.stop();
     rmSync(dir, { recursive: true, force: true });

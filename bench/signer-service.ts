@@ -11,18 +11,10 @@ import { join } from "node:path";
 import { loadSigningKey, parseBundle } from "../tools/format/index.js";
 import { serveSigner, SignerClient } from "../tools/signer/index.js";
 import { SignerWorld, type Build } from "../test/helpers/signer-world.js";
+import { throughput } from "./throughput.js";
 
 const REQUESTS = Number(process.env.BENCH_SIGNER_REQUESTS ?? 300);
 const CONCURRENCY = 8;
-
-async function throughput(count: number, request: (i: number) => Promise<unknown>): Promise<number> {
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < count) await request(next++);
-  }));
-  return count / ((performance.now() - t0) / 1000);
-}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "airlock-bench-signer-"));
@@ -41,7 +33,7 @@ async function main(): Promise<void> {
     const direct = (REQUESTS * 10) / ((performance.now() - t0) / 1000);
 
     const ci = client("ci");
-    const testKey = await throughput(REQUESTS, async () => {
+    const testKey = await throughput(REQUESTS, CONCURRENCY, async () => {
       const outcome = await ci.signTargets({ key: "test-targets", product: "thermostat", bundle: eng.bundle, provenance: eng.provenance });
       if (outcome.status !== "signed") throw new Error(`not signed: ${outcome.reason}`);
     });
