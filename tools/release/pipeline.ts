@@ -70,6 +70,7 @@ export async function runStages(options: RunOptions, stages: Stage[], path: Rele
   const now = options.now ?? (() => new Date());
   const progress = options.progress ?? (() => {});
   const store = new ArtifactStore(config.store);
+  const repository = new ReleaseRepository(config.repository);
   const build = loadReleaseBuild(store, options.build, config.product);
   const histories = new ReleaseHistoryStore(config.history);
   const release = { product: config.product, targetsVersion: build.record.targetsVersion, build: build.digest, path };
@@ -94,7 +95,7 @@ export async function runStages(options: RunOptions, stages: Stage[], path: Rele
         return finish("waiting", stage.name, waitingFor);
       }
       progress(`  ${stage.name}: running (${stage.kind})`);
-      const context: StageContext = { config, store, repository: new ReleaseRepository(config.repository), build, history, signer: options.signer, emergency: path === "emergency", now, progress };
+      const context: StageContext = { config, store, repository, build, history, signer: options.signer, emergency: path === "emergency", now, progress };
       const outcome = await runStage(stage, context);
       const record: StageRecord = { stage: stage.name, kind: stage.kind, ...outcome, by: options.actor ?? defaultActor(), at: now().toISOString() };
       history = histories.append(release, record);

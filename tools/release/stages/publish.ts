@@ -3,6 +3,7 @@
 // targets version not above the channel's current one; a bundle that is already the channel's
 // current release (a run that crashed after publishing) passes without a new index.
 import { AirlockError, loadSigningKey, parseBundle } from "../../format/index.js";
+import type { ChannelRelease } from "../channel-index.js";
 import type { PublishStage } from "../config.js";
 import { lastRecordOf } from "../history.js";
 import type { StageContext, StageOutcome } from "../pipeline.js";
@@ -14,10 +15,15 @@ export function signedBundleOf(context: StageContext, signStage: string): { sha2
   return { sha256, bytes: context.store.get(sha256) };
 }
 
+/** The release a channel serves now for the config's product and this bundle's hardware, if any. */
+export function currentReleaseFor(context: StageContext, channel: string, bundle: Uint8Array): ChannelRelease | undefined {
+  const hardwareId = parseBundle(bundle).targets.hardwareId ?? null;
+  return context.repository.readIndex(channel)?.index.releases.find((r) => r.product === context.config.product && (r.hardwareId ?? null) === hardwareId);
+}
+
 export function publishTo(context: StageContext, channel: string, bundle: { sha256: string; bytes: Uint8Array }, notes?: string): StageOutcome {
   const inputs = { bundle: bundle.sha256 };
-  const hardwareId = parseBundle(bundle.bytes).targets.hardwareId ?? null;
-  const current = context.repository.readIndex(channel)?.index.releases.find((r) => r.product === context.config.product && (r.hardwareId ?? null) === hardwareId);
+  const current = currentReleaseFor(context, channel, bundle.bytes);
   if (current?.bundle.sha256 === bundle.sha256) {
     return { result: "passed", inputs, outputs: { bundle: bundle.sha256 }, details: [`already the current release on channel ${channel} (index version unchanged)`] };
   }

@@ -3,16 +3,15 @@
 // of tools/release/qualify/. The signed records, pass and fail, go to the artifact store; the
 // stage passes only when no suite failed. A production sign stage later sends every record of
 // passed qualify stages to the signing service, which checks them against its policy.
-import { loadSigningKey, parseBundle, readInput } from "../../format/index.js";
+import { loadSigningKey, readInput } from "../../format/index.js";
 import type { QualifyStage } from "../config.js";
 import type { StageContext, StageOutcome } from "../pipeline.js";
 import { qualifyRelease, type SuiteName } from "../qualify/index.js";
-import { signedBundleOf } from "./publish.js";
+import { currentReleaseFor, signedBundleOf } from "./publish.js";
 
 /** The bundle a channel serves now for the product and this bundle's hardware, if any. */
 function baselineOf(context: StageContext, channel: string, bundle: Uint8Array): { sha256: string; bytes: Uint8Array } | undefined {
-  const hardwareId = parseBundle(bundle).targets.hardwareId ?? null;
-  const current = context.repository.readIndex(channel)?.index.releases.find((r) => r.product === context.config.product && (r.hardwareId ?? null) === hardwareId);
+  const current = currentReleaseFor(context, channel, bundle);
   return current && { sha256: current.bundle.sha256, bytes: context.repository.objects.get(current.bundle.sha256) };
 }
 
