@@ -142,7 +142,7 @@ export function registerFleet(program: Command, io: CliIo): void {
       try {
         const { token, replaced } = await createOperatorToken(driver, systemClock, `cli:${process.env.USER ?? "unknown"}`, name, options.role as Role);
         writeSecret(options.output, token);
-        io.out(`wrote a ${options.role} token for ${name} to ${options.output} (mode 600)${replaced ? ", replacing the old one" : ""}; the database keeps only its SHA-256\n`);
+        io.out(`wrote ${options.role === "operator" ? "an" : "a"} ${options.role} token for ${name} to ${options.output} (mode 600)${replaced ? ", replacing the old one" : ""}; the database keeps only its SHA-256\n`);
       } finally {
         await driver.close();
       }
