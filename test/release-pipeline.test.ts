@@ -5,7 +5,7 @@
 // a higher version; refreshing indexes before they expire.
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { loadPublicKey, parseBundle } from "../tools/format/index.js";
 import { ReleaseRepository, verifyChannelIndex, type ReleaseHistory } from "../tools/release/index.js";
 import { airlock, scratchDirs } from "./helpers/cli-run.js";
@@ -118,6 +118,18 @@ describe("release run: build to prod through its gates", () => {
     expect(other.stderr).toMatch(/is of product "doorbell", the release config is for "thermostat"/);
     const until = await airlock("release", "run", "--config", world.at("release.yaml"), "--until", "nope", digest);
     expect(until.stderr).toMatch(/--until nope: .* has no stage of that name; its stages are test-sign, internal, rc, prod-sign, prod/);
+  });
+
+  it("refuses a build record edited to name other targets metadata than its bundle's, before any stage runs", async () => {
+    world = await new PipelineWorld(dirs.make()).open(policyYaml(), pipelineStages({ soakMinutes: 0 }));
+    await world.build(5);
+    const record = JSON.parse(readFileSync(world.record(5), "utf8"));
+    record.targetsMetadata.sha256 = "ab".repeat(32);
+    writeFileSync(world.at("edited.build.json"), JSON.stringify(record));
+    const run = await airlock("release", "run", "--config", world.at("release.yaml"), world.at("edited.build.json"));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/records targets metadata sha256:(ab){32}, but its unsigned bundle carries sha256:[0-9a-f]{64}: the record was edited/);
+    expect(existsSync(world.at("history"))).toBe(false);
   });
 });
 

@@ -3,7 +3,7 @@
 // provenance, each checked against the digest the record names as it is read.
 import { existsSync } from "node:fs";
 import { InputError, RejectedError, readInput } from "../format/index.js";
-import { parseBuildRecord, parseEnvelope, type BuildRecord, type DsseEnvelope } from "../build/index.js";
+import { parseBuildRecord, parseEnvelope, readStoredBuildRecord, type BuildRecord, type DsseEnvelope } from "../build/index.js";
 import { ArtifactStore, SHA256_HEX } from "../store/index.js";
 
 export interface ReleaseBuild {
@@ -27,13 +27,17 @@ export function loadReleaseBuild(store: ArtifactStore, build: string, product: s
     bytes = readInput(build, "build record");
     digest = store.put(bytes).sha256;
   }
-  const record = parseBuildRecord(bytes, `build record ${digest}`);
-  if (record.product !== product) throw new InputError(`build ${digest} is of product ${JSON.stringify(record.product)}, the release config is for "${product}"`);
+  const parsed = parseBuildRecord(bytes, `build record ${digest}`);
+  if (parsed.product !== product) throw new InputError(`build ${digest} is of product ${JSON.stringify(parsed.product)}, the release config is for "${product}"`);
+  const unsignedBundle = getOrExplain(store, parsed.files.unsignedBundle!.sha256, "unsigned bundle");
+  // The same read the dependency gate and the signer's endorsement use: the record's targets
+  // metadata digest must be its bundle's, so an edited record is refused before any stage runs.
+  const record = readStoredBuildRecord(store, digest);
   const provenanceSha256 = record.files.provenance!.sha256;
   return {
     digest,
     record,
-    unsignedBundle: getOrExplain(store, record.files.unsignedBundle!.sha256, "unsigned bundle"),
+    unsignedBundle,
     provenance: parseEnvelope(Buffer.from(getOrExplain(store, provenanceSha256, "provenance")).toString("utf8"), `provenance ${provenanceSha256}`),
     provenanceSha256,
   };
