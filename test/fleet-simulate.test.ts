@@ -3,11 +3,12 @@
 // download real signed bundles from the release repository and install them through the agent.
 // What a device runs is read from the agent's boot state, never from what it reported.
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { flakyFetch, installOperations, type FleetDevice, type PollEvent } from "../tools/fleet/index.js";
-import { scratchDirs } from "./helpers/cli-run.js";
+import { airlock, scratchDirs } from "./helpers/cli-run.js";
 import { sha256 } from "./helpers/e2e-world.js";
 import { FleetSimWorld } from "./helpers/fleet-sim-world.js";
+import { PRODUCT } from "./helpers/fleet-world.js";
 
 const dirs = scratchDirs("fleet-simulate");
 afterAll(() => dirs.cleanup());
@@ -141,5 +142,61 @@ describe("fleet simulation with the real agent", () => {
     expect(seen.some((e) => e.kind === "network")).toBe(true);
     const v2App = sha256(readFileSync(world.at("v2.bin")));
     expect(await running(devices)).toEqual(devices.map((d) => ({ id: d.id, targetsVersion: 2, trial: false, app: v2App })));
+  }, 60_000);
+});
+
+describe("airlock fleet simulate", () => {
+  it("runs real-agent devices on worker threads with every failure model; the summary matches the service and the agents", async () => {
+    world = await new FleetSimWorld(dirs.make()).open();
+    writeFileSync(world.at("secret"), `${world.enrollSecret}\n`, { mode: 0o600 });
+    world.publishBundle(2);
+    const { rollout } = await world.rollout({ waves: [{ percent: 100 }], policy: { soakMs: 0, errorPercent: 100 } });
+    const run = await airlock("fleet", "simulate", "--remote", world.url, "--product", PRODUCT, "--enroll-secret-file", world.at("secret"), "--root", world.at("root.bin"),
+      "--factory-version", "1", "--devices", "16", "--workers", "2", "--prefix", "cli-", "--revert", "25%", "--power-cut", "0.25", "--flaky", "0.25", "--loss", "0.3",
+      "--poll-interval", "5ms", "--settle", "3", "--json", `app=${world.at("v1.bin")}`);
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({ devices: 16, workers: 2, lightweight: false, faults: { revert: 4, powerCut: 4, flaky: 4 }, problems: [], onTrial: 0 });
+    expect(summary.states).toEqual({ installed: 12, reverted: 4 });
+    expect(summary.versions).toEqual({ 1: 4, 2: 12 });
+    expect(summary.powerCuts).toBeGreaterThanOrEqual(1);
+    expect(summary.powerCuts).toBeLessThanOrEqual(4);
+    expect(run.stderr).toMatch(/simulating 16 devices cli-0\.\. against/);
+    const view = await world.show(rollout.id);
+    expect(view.totals).toMatchObject({ installed: 12, reverted: 4 });
+    expect((await world.api("victor", "GET", "/api/v1/devices?search=cli-")).body.devices).toHaveLength(16);
+  }, 60_000);
+
+  it("lightweight clients check in with a real manifest and are offered the release, without installing", async () => {
+    world = await new FleetSimWorld(dirs.make()).open();
+    writeFileSync(world.at("secret"), `${world.enrollSecret}\n`, { mode: 0o600 });
+    world.publishBundle(2);
+    await world.rollout({ waves: [{ percent: 100 }], policy: { soakMs: 0 } });
+    const run = await airlock("fleet", "simulate", "--remote", world.url, "--product", PRODUCT, "--enroll-secret-file", world.at("secret"), "--root", world.at("root.bin"),
+      "--factory-version", "1", "--devices", "40", "--workers", "2", "--lightweight", "--rounds", "2", "--poll-interval", "0ms", "--json", `app=${world.at("v1.bin")}`);
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({ devices: 40, lightweight: true, rounds: 2, polls: 80, states: { offered: 40 }, versions: { 1: 40 } });
+    const device = (await world.api("victor", "GET", "/api/v1/devices?search=")).body.devices[0];
+    expect(device).toMatchObject({ targetsVersion: 1, images: { app: sha256(readFileSync(world.at("v1.bin"))) } });
+  }, 60_000);
+
+  it("refuses a wrong enrollment secret, an unreachable service and a run without an end, with the fix", async () => {
+    world = await new FleetSimWorld(dirs.make()).open();
+    writeFileSync(world.at("wrong"), "airlock_enroll_wrong\n", { mode: 0o600 });
+    const endlessBase = ["fleet", "simulate", "--product", PRODUCT, "--root", world.at("root.bin"), "--devices", "2", "--workers", "1", `app=${world.at("v1.bin")}`];
+    const base = [...endlessBase, "--rounds", "1"];
+    const wrong = await airlock(...base, "--remote", world.url, "--enroll-secret-file", world.at("wrong"));
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/BAD_ENROLLMENT_SECRET.*--enroll-secret-file/);
+    const away = await airlock(...base, "--remote", "http://127.0.0.1:1", "--enroll-secret-file", world.at("wrong"));
+    expect(away.code).toBe(2);
+    expect(away.stderr).toMatch(/cannot reach the rollout service at http:\/\/127\.0\.0\.1:1 .*check --remote/);
+    const endless = await airlock(...endlessBase, "--remote", world.url, "--enroll-secret-file", world.at("wrong"));
+    expect(endless.code).toBe(2);
+    expect(endless.stderr).toMatch(/needs an end: give --rounds N, --duration D or --settle N/);
+    const share = await airlock(...base, "--remote", world.url, "--enroll-secret-file", world.at("wrong"), "--revert", "1.5");
+    expect(share.code).toBe(2);
+    expect(share.stderr).toMatch(/share of the fleet from 0 to 1/);
   }, 60_000);
 });

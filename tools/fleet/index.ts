@@ -27,3 +27,4 @@ export type { DeviceRecord } from "./tables/devices.js";
 export type { Action, StateCounts } from "./tables/actions.js";
 export { FleetClient } from "./client.js";
 export * from "./device/index.js";
+export * from "./simulate/index.js";

@@ -70,6 +70,11 @@ export interface FleetDeviceOptions {
   selfTest?: (running: BootInfo, deployment: Deployment) => boolean;
   /** Cut power once, during the next install, at this program/erase operation (1-based) of it. */
   powerCutAtOp?: number;
+  /**
+   * Cut power once, during the next install, this far through it (0..1 of its program/erase
+   * operations, counted on a copy of the flash first: a simulation does not know the bundle ahead).
+   */
+  powerCutFraction?: number;
 }
 
 type Report = { actionId: number; status: DdiFeedback["status"]; event: PollEvent };
@@ -87,6 +92,7 @@ export class FleetDevice {
   /** A result the service has not acknowledged (its answer was lost): sent first at the next poll. */
   private unreported: Report | undefined;
   private powerCutAtOp: number | undefined;
+  private powerCutFraction: number | undefined;
   /** Power cuts that fired, reboots, and requests that got no answer. */
   readonly counters = { powerCuts: 0, reboots: 0, networkErrors: 0, installs: 0 };
 
@@ -96,6 +102,7 @@ export class FleetDevice {
     this.agent = new SimDevice(options.flash, options.board);
     this.client = new DdiClient(options.serviceUrl, options.product, options.id, options.fetch);
     this.powerCutAtOp = options.powerCutAtOp;
+    this.powerCutFraction = options.powerCutFraction;
   }
 
   get enrolled(): boolean {
@@ -197,6 +204,11 @@ export class FleetDevice {
     const { actionId } = deployment;
     const before = await this.boot();
     this.counters.installs++;
+    if (this.powerCutFraction !== undefined) {
+      const operations = await installOperations(this.flash, this.options.board, bundle).catch(() => 1); // a refused bundle: cut at its first write
+      this.powerCutAtOp = 1 + Math.min(operations - 1, Math.floor(this.powerCutFraction * operations));
+      this.powerCutFraction = undefined;
+    }
     if (this.powerCutAtOp !== undefined) this.flash.arm({ atOp: this.powerCutAtOp, mode: "torn", seed: this.powerCutAtOp });
     this.powerCutAtOp = undefined; // one cut, at this install (an install shorter than the cut point escapes it)
     let after: BootInfo;
