@@ -26,3 +26,5 @@ export type { AuditEntry } from "./tables/audit.js";
 export type { DeviceRecord } from "./tables/devices.js";
 export type { Action, StateCounts } from "./tables/actions.js";
 export { FleetClient } from "./client.js";
+export * from "./device/index.js";
+export * from "./simulate/index.js";
