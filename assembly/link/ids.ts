@@ -24,6 +24,8 @@ export let METHOD_RESET: u32 = 0;
 export let METHOD_READ: u32 = 0;
 export let METHOD_WRITE: u32 = 0;
 export let METHOD_GET_RESOURCE_STATUS: u32 = 0;
+export let SERVICE_DEVICE_INFO: u32 = 0;
+export let METHOD_GET_RUNNING: u32 = 0;
 
 let ready = false;
 
@@ -41,5 +43,7 @@ export function idsInit(): void {
   METHOD_READ = pwRpcHash("Read");
   METHOD_WRITE = pwRpcHash("Write");
   METHOD_GET_RESOURCE_STATUS = pwRpcHash("GetResourceStatus");
+  SERVICE_DEVICE_INFO = pwRpcHash("airlock.link.DeviceInfo");
+  METHOD_GET_RUNNING = pwRpcHash("GetRunning");
   ready = true;
 }

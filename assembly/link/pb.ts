@@ -74,3 +74,27 @@ export function pbBytes(field: u32, src: usize, len: u32): void {
   memory.copy(at, src, len);
   at += len;
 }
+
+/**
+ * Starts an embedded message field whose encoding is shorter than 128 bytes (its length fits
+ * one varint byte, patched by pbNestedEnd). Returns the mark pbNestedEnd needs.
+ */
+export function pbNestedBegin(field: u32): usize {
+  const key = <u64>((field << 3) | WIRE_LEN);
+  if (!room(<u64>varintBytes(key) + 1)) return 0;
+  putVarint(key);
+  const mark = at;
+  store<u8>(at++, 0);
+  return mark;
+}
+
+/** Ends the message pbNestedBegin started; one of 128 bytes or more overflows the whole buffer. */
+export function pbNestedEnd(mark: usize): void {
+  if (pbOverflow) return;
+  const len = at - mark - 1;
+  if (len >= 128) {
+    pbOverflow = true;
+    return;
+  }
+  store<u8>(mark, <u8>len);
+}

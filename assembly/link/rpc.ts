@@ -1,4 +1,4 @@
-// The pw_rpc server: decodes RpcPacket (pw_rpc/internal/packet.proto), dispatches to the two
+// The pw_rpc server: decodes RpcPacket (pw_rpc/internal/packet.proto), dispatches to the three
 // services on channel 1, and sends responses with the request's channel, service, method and
 // call ID. Unknown services and methods get SERVER_ERROR NOT_FOUND, as Pigweed's server does;
 // packets that do not decode, or belong to no open call, are dropped and counted.
@@ -15,9 +15,10 @@ import { hdlcSend } from "./hdlc";
 import { count, COUNTER_BAD_PACKET, COUNTER_UNKNOWN_CALL, COUNTER_TX_DROPPED } from "./counters";
 import { PW_NOT_FOUND, PW_FAILED_PRECONDITION, PW_OK } from "./status";
 import {
-  idsInit, SERVICE_BUNDLED_UPDATE, SERVICE_TRANSFER, METHOD_READ, METHOD_WRITE, METHOD_GET_RESOURCE_STATUS,
+  idsInit, SERVICE_BUNDLED_UPDATE, SERVICE_TRANSFER, SERVICE_DEVICE_INFO, METHOD_READ, METHOD_WRITE, METHOD_GET_RESOURCE_STATUS,
 } from "./ids";
 import { bundledUpdateCall } from "./bundled-update";
+import { deviceInfoCall } from "./device-info";
 import { transferChunk, transferStreamClosed, resourceStatus, readRefused } from "./transfer";
 
 export const RPC_ADDRESS: u64 = 82;
@@ -180,6 +181,11 @@ export function rpcPacket(at: usize, len: u32): void {
   }
   if (pService == SERVICE_TRANSFER) {
     transferCall();
+    return;
+  }
+  if (pService == SERVICE_DEVICE_INFO) {
+    if (pType == REQUEST) deviceInfoCall(pMethod);
+    else count(COUNTER_UNKNOWN_CALL);
     return;
   }
   if (pType == REQUEST) reply(SERVER_ERROR, PW_NOT_FOUND, 0, 0);

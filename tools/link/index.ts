@@ -20,6 +20,8 @@ export {
 export type { Chunk, WriteOptions } from "./transfer-client.js";
 export { BundledUpdateClient, BUNDLED_UPDATE_SERVICE, refused } from "./bundled-update-client.js";
 export type { DeviceStatus } from "./bundled-update-client.js";
+export { DeviceInfoClient, DEVICE_INFO_SERVICE } from "./device-info-client.js";
+export type { RunningFirmware } from "./device-info-client.js";
 export { connectTcp, ConnectError } from "./tcp.js";
 export { sendBundle, SendError, DeviceConnection, agentErrorOf } from "./send.js";
 export type { SendOptions, SendReport, SendPhase, SendErrorCode } from "./send.js";

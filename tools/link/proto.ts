@@ -1,12 +1,14 @@
 // Pigweed's wire messages, from the vendored protos (proto/pigweed/, headers and commit kept):
-// RpcPacket, transfer Chunk and ResourceStatus, BundledUpdateStatus and StartRequest. Imports of
-// pw_* files resolve inside proto/pigweed/; google/protobuf/* come with protobufjs.
+// RpcPacket, transfer Chunk and ResourceStatus, BundledUpdateStatus and StartRequest; and
+// airlock's own DeviceInfo answer (proto/device_info.proto). Imports of pw_* files resolve inside
+// proto/pigweed/; google/protobuf/* come with protobufjs.
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import protobuf from "protobufjs";
 
 const PIGWEED = fileURLToPath(new URL("../../proto/pigweed/", import.meta.url));
+const DEVICE_INFO_PROTO = fileURLToPath(new URL("../../proto/device_info.proto", import.meta.url));
 const PROTOBUFJS = dirname(createRequire(import.meta.url).resolve("protobufjs/package.json"));
 
 export interface WireSchema {
@@ -19,6 +21,7 @@ export interface WireSchema {
   BundledUpdateStatus: protobuf.Type;
   StartRequest: protobuf.Type;
   Empty: protobuf.Type;
+  RunningFirmware: protobuf.Type;
   State: Record<string, number>;
   Result: Record<string, number>;
 }
@@ -30,7 +33,7 @@ export function wireSchema(): WireSchema {
   const root = new protobuf.Root();
   root.resolvePath = (_origin, target) =>
     target.startsWith("google/protobuf/") ? join(PROTOBUFJS, target) : target.startsWith("/") ? target : join(PIGWEED, target);
-  root.loadSync(["pw_rpc/internal/packet.proto", "pw_transfer/transfer.proto", "pw_software_update/bundled_update.proto"], { keepCase: true });
+  root.loadSync(["pw_rpc/internal/packet.proto", "pw_transfer/transfer.proto", "pw_software_update/bundled_update.proto", DEVICE_INFO_PROTO], { keepCase: true });
   root.resolveAll();
   loaded = {
     RpcPacket: root.lookupType("pw.rpc.internal.RpcPacket"),
@@ -42,6 +45,7 @@ export function wireSchema(): WireSchema {
     BundledUpdateStatus: root.lookupType("pw.software_update.BundledUpdateStatus"),
     StartRequest: root.lookupType("pw.software_update.StartRequest"),
     Empty: root.lookupType("pw.protobuf.Empty"),
+    RunningFirmware: root.lookupType("airlock.link.RunningFirmware"),
     State: root.lookupEnum("pw.software_update.BundledUpdateState.Enum").values,
     Result: root.lookupEnum("pw.software_update.BundledUpdateResult.Enum").values,
   };

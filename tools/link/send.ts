@@ -7,6 +7,7 @@
 // never mistaken for ours.
 import { RpcClient, RpcError, RpcTimeoutError } from "./rpc-client.js";
 import { BundledUpdateClient, refused, type DeviceStatus } from "./bundled-update-client.js";
+import { DeviceInfoClient } from "./device-info-client.js";
 import { TransferClient, TransferError } from "./transfer-client.js";
 import { LinkClosedError, type ByteLink } from "./byte-link.js";
 import { ConnectError } from "./tcp.js";
@@ -79,6 +80,7 @@ function describe(status: DeviceStatus): string {
 export class DeviceConnection {
   rpc!: RpcClient;
   update!: BundledUpdateClient;
+  info!: DeviceInfoClient;
   transfer!: TransferClient;
   private link: ByteLink | undefined;
   private open = false;
@@ -99,6 +101,7 @@ export class DeviceConnection {
     });
     this.rpc = new RpcClient(link, { clock: this.clock });
     this.update = new BundledUpdateClient(this.rpc, this.callTimeoutMs);
+    this.info = new DeviceInfoClient(this.rpc, this.callTimeoutMs);
     this.transfer = new TransferClient(this.rpc);
   }
 

@@ -11,14 +11,15 @@ import { collect, integer, tcpAddress } from "./options.js";
 // The link stack (protobufjs schemas, serialport's native binding) loads only when a wire verb runs.
 const wire = () => import("../../link/index.js");
 
-interface WireFlags {
+export interface WireFlags {
   tcp?: { host: string; port: number };
   serial?: string;
   baud: number;
   json?: boolean;
 }
 
-function addWireOptions(command: Command): Command {
+/** --tcp, --serial and --baud: where a device on a wire is. */
+export function addWireOptions(command: Command): Command {
   return command
     .addOption(new Option("--tcp <host:port>", "the device on TCP (`airlock sim serve`, a UART bridged to a socket)").argParser(tcpAddress).conflicts("serial"))
     .option("--serial <path>", "the device on a serial port (e.g. /dev/ttyACM0)")
@@ -26,7 +27,7 @@ function addWireOptions(command: Command): Command {
 }
 
 /** A connect() for the flags given; usage error when neither or both are given. */
-async function connector(flags: WireFlags): Promise<() => Promise<ByteLink>> {
+export async function connector(flags: WireFlags): Promise<() => Promise<ByteLink>> {
   const { connectTcp, openSerial } = await wire();
   if (flags.tcp) {
     const { host, port } = flags.tcp;
@@ -154,7 +155,32 @@ export function registerSend(program: Command, io: CliIo): void {
       }
     });
 
-  const device = program.command("device").description("ask a device on the wire about its update (Pigweed's BundledUpdate service)");
+  const device = program.command("device").description("ask a device on the wire about its update (Pigweed's BundledUpdate service) and what it runs");
+  addWireOptions(device.command("info").description("what the device runs, in its own words: slot, trial, root and targets versions, each image's SHA-256 (airlock's DeviceInfo service)").option("--json", "print {slot, trial, rootVersion, targetsVersion, pending, images, lengths}"))
+    .action(async (options: WireFlags) => {
+      const connect = await connector(options);
+      const { DeviceConnection, realClock, ConnectError, RpcTimeoutError, RpcError, statusName } = await wire();
+      const connection = new DeviceConnection(connect, realClock, 2000);
+      try {
+        await connection.ensure();
+        const running = await connection.info.getRunning();
+        if (options.json) io.out(`${JSON.stringify(running)}\n`);
+        else {
+          io.out(`running slot ${running.slot.toUpperCase()}${running.trial ? " (trial: not yet confirmed)" : ""}${running.pending ? " (an installed update waits for a reboot)" : ""}, root v${running.rootVersion}, targets v${running.targetsVersion}\n`);
+          for (const [name, sha] of Object.entries(running.images)) io.out(`  ${name}: ${running.lengths[name]} bytes, sha256 ${sha}\n`);
+        }
+      } catch (err) {
+        if (err instanceof ConnectError) throw new InputError(err.message);
+        if (err instanceof RpcTimeoutError) throw new RejectedError(`${err.message}: is it running the airlock link agent?`, "TIMEOUT");
+        if (err instanceof RpcError) {
+          const why = statusName(err.status) === "UNAVAILABLE" ? "its firmware has not booted the agent yet" : statusName(err.status) === "FAILED_PRECONDITION" ? "it is verifying or installing an update; ask again when `device status` says FINISHED" : statusName(err.status) === "NOT_FOUND" ? "its agent predates the DeviceInfo service" : "";
+          throw new RejectedError(`the device did not say what it runs (${statusName(err.status)})${why ? `: ${why}` : ""}`, statusName(err.status));
+        }
+        throw err;
+      } finally {
+        connection.close();
+      }
+    });
   for (const [verb, description] of [
     ["status", "print the device's update state"],
     ["abort", "abort the update in progress (the staged bundle is dropped)"],
