@@ -12,6 +12,7 @@ import {
 import type { CliIo } from "../io.js";
 import { collect, integer, tcpAddress } from "./options.js";
 import { registerFleetSimulate } from "./fleet-simulate.js";
+import { registerFleetGateway } from "./fleet-gateway.js";
 import { eventPrinter, listenOrExplain, untilStopped } from "./service.js";
 
 const DB_OPTION = ["--db <url>", `the database: a SQLite file, or postgres://USER:PASS@HOST/DB (default ${DEFAULT_DATABASE})`, DEFAULT_DATABASE] as const;
@@ -242,6 +243,7 @@ export function registerFleet(program: Command, io: CliIo): void {
       io.out(options.json ? `${JSON.stringify({ id: device, groups })}\n` : `${device}: groups ${groups.join(",") || "(none)"}\n`);
     });
   registerFleetSimulate(fleet, io);
+  registerFleetGateway(fleet, io);
 
   remote(devices.command("remove").description("forget a device: its token stops working; it may enroll again with the product's secret").argument("<device>", "the device ID"))
     .action(async (device: string, options: Remote) => {
