@@ -3,9 +3,11 @@
 // trial), a reset that reverts it (slot A, factory image) and a self-confirming update. The
 // answers are compared with what `sim boot` reads from the saved flash.
 import { once } from "node:events";
-import { writeFileSync } from "node:fs";
+
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { readFileSync, writeFileSync } from "node:fs";
+import { DEVICE_INFO_SERVICE, pwRpcHash } from "../tools/link/index.js";
 import { airlockBin, airlockBinAsync, scratchDirs } from "./helpers/cli-run.js";
 import { firmware, ok, sha256 } from "./helpers/e2e-world.js";
 import { simServe, stopAllSimServes } from "./helpers/sim-serve.js";
@@ -50,6 +52,15 @@ async function infoUntil(port: number, expected: Record<string, unknown>): Promi
   }
   return last;
 }
+
+describe("DeviceInfo's IDs", () => {
+  it("are the pw_rpc hashes of the service and method names the host calls", () => {
+    const ids = readFileSync(new URL("../assembly/link/ids.ts", import.meta.url), "utf8");
+    const constant = (name: string) => Number(new RegExp(`export const ${name}: u32 = (0x[0-9a-f]+);`).exec(ids)![1]);
+    expect(constant("SERVICE_DEVICE_INFO")).toBe(pwRpcHash(DEVICE_INFO_SERVICE));
+    expect(constant("METHOD_GET_RUNNING")).toBe(pwRpcHash("GetRunning"));
+  });
+});
 
 describe("device info over TCP", () => {
   it("follows the device through an update on trial, a reverting reset and a confirmed update", async () => {

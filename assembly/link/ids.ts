@@ -24,8 +24,11 @@ export let METHOD_RESET: u32 = 0;
 export let METHOD_READ: u32 = 0;
 export let METHOD_WRITE: u32 = 0;
 export let METHOD_GET_RESOURCE_STATUS: u32 = 0;
-export let SERVICE_DEVICE_INFO: u32 = 0;
-export let METHOD_GET_RUNNING: u32 = 0;
+// airlock's own service (proto/device_info.proto). Its IDs are constants: the names as strings
+// would cost 106 bytes of statics the link variant's 16 KiB budget lacks. A test recomputes them
+// from the names with the host's pwRpcHash.
+export const SERVICE_DEVICE_INFO: u32 = 0x70d40898; // pwRpcHash("airlock.link.DeviceInfo")
+export const METHOD_GET_RUNNING: u32 = 0x537695f3; // pwRpcHash("GetRunning")
 
 let ready = false;
 
@@ -43,7 +46,5 @@ export function idsInit(): void {
   METHOD_READ = pwRpcHash("Read");
   METHOD_WRITE = pwRpcHash("Write");
   METHOD_GET_RESOURCE_STATUS = pwRpcHash("GetResourceStatus");
-  SERVICE_DEVICE_INFO = pwRpcHash("airlock.link.DeviceInfo");
-  METHOD_GET_RUNNING = pwRpcHash("GetRunning");
   ready = true;
 }
