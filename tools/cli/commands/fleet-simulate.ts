@@ -68,7 +68,7 @@ function printSummary(io: CliIo, s: SimulationSummary): void {
   io.out(`  devices by state: ${counts(s.states)}\n`);
   io.out(`  devices by targets version: ${counts(s.versions)}${s.onTrial ? `; ${s.onTrial} still on trial` : ""}\n`);
   io.out(`  faults: ${s.faults.revert} failing self-test, ${s.faults.powerCut} power cut (${s.powerCuts} cuts happened), ${s.faults.flaky} lossy network (${s.networkErrors} requests lost)\n`);
-  io.out(`  memory: RSS ${mib(s.memory.rssBeforeBytes)} MiB before, ${mib(s.memory.rssReadyBytes)} MiB with the fleet up (${(s.memory.rssPerDeviceBytes / 1024).toFixed(0)} KiB per device, worker start-up included); heap ${(s.memory.heapPerDeviceBytes / 1024).toFixed(0)} KiB per device\n`);
+  io.out(`  memory: ${(s.memory.perDeviceBytes / 1024).toFixed(0)} KiB per device in the workers (JS heap, flash, agent memory); process RSS ${mib(s.memory.rssBeforeBytes)} MiB before, ${mib(s.memory.rssReadyBytes)} MiB with the fleet up\n`);
   for (const p of s.problems.slice(0, 20)) io.out(`  PROBLEM ${p.id} (${p.state}): ${p.error}\n`);
   if (s.problems.length > 20) io.out(`  ... and ${s.problems.length - 20} more problems (--json lists them all)\n`);
 }

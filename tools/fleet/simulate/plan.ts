@@ -67,9 +67,10 @@ export function planDevices(prefix: string, n: number, faults: FaultFractions, s
 
 /** What a worker tells the simulation. */
 export type WorkerMessage =
-  | { type: "ready"; devices: number; heapUsed: number }
+  /** memoryBytes: the worker's JS heap and external memory (flash, agent memory) its devices took. */
+  | { type: "ready"; devices: number; memoryBytes: number }
   | { type: "round"; round: number; events: Record<string, number> }
-  | { type: "done"; results: DeviceResult[]; heapUsed: number }
+  | { type: "done"; results: DeviceResult[] }
   | { type: "failed"; code: string; message: string };
 
 export interface DeviceResult {

@@ -64,7 +64,11 @@ export interface SimulationSummary {
   powerCuts: number;
   networkErrors: number;
   problems: Array<{ id: string; state: string; error: string }>;
-  memory: { rssBeforeBytes: number; rssReadyBytes: number; rssPerDeviceBytes: number; heapReadyBytes: number; heapPerDeviceBytes: number };
+  /**
+   * rss*: the whole process (service, workers and all) before and with the fleet up; device*: what
+   * the devices took in their workers' JS heaps and external memory (emulated flash, agent memory).
+   */
+  memory: { rssBeforeBytes: number; rssReadyBytes: number; rssPerDeviceBytes: number; deviceBytes: number; perDeviceBytes: number };
 }
 
 export interface Simulation {
@@ -114,7 +118,7 @@ export async function startSimulation(options: SimulateOptions): Promise<Simulat
   const rounds = new Array<number>(workerCount).fill(0);
   const quiet = new Array<number>(workerCount).fill(0);
   let ready = 0;
-  let heapReady = 0;
+  let deviceBytes = 0;
   let rssReady = 0;
   let enrollMs = 0;
   let polls = 0;
@@ -144,7 +148,7 @@ export async function startSimulation(options: SimulateOptions): Promise<Simulat
         switch (message.type) {
           case "ready":
             ready += message.devices;
-            heapReady += message.heapUsed;
+            deviceBytes += message.memoryBytes;
             if (ready === options.devices) {
               rssReady = process.memoryUsage().rss;
               enrollMs = performance.now() - t0;
@@ -210,7 +214,7 @@ export async function startSimulation(options: SimulateOptions): Promise<Simulat
       problems: all.filter((r) => r.error).map((r) => ({ id: r.id, state: r.state, error: r.error! })),
       memory: {
         rssBeforeBytes: rssBefore, rssReadyBytes: rssReady, rssPerDeviceBytes: (rssReady - rssBefore) / options.devices,
-        heapReadyBytes: heapReady, heapPerDeviceBytes: heapReady / options.devices,
+        deviceBytes, perDeviceBytes: deviceBytes / options.devices,
       },
     };
   };
