@@ -6,19 +6,11 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { InputError, RejectedError } from "../../format/index.js";
-import type { Board } from "../../../host-sim/index.js";
 import { FleetDevice, manufactureFlash } from "../device/index.js";
 import type { DeviceManifest } from "../model.js";
-import { planDevices, type DeviceResult, type FaultFractions, type WorkerMessage, type WorkerSpec } from "./plan.js";
+import { planDevices, type DeviceResult, type FaultFractions, type FleetSetting, type WorkerMessage, type WorkerSpec } from "./plan.js";
 
-export interface SimulateOptions {
-  serviceUrl: string;
-  product: string;
-  enrollSecret: string;
-  board: Board;
-  root: Uint8Array;
-  images: Record<string, Uint8Array>;
-  factoryVersion: number;
+export interface SimulateOptions extends FleetSetting {
   devices: number;
   workers?: number;
   prefix: string;
@@ -116,6 +108,7 @@ export async function startSimulation(options: SimulateOptions): Promise<Simulat
   const results: DeviceResult[] = [];
   const events: Record<string, number> = {};
   const rounds = new Array<number>(workerCount).fill(0);
+  const enrolling = new Array<number>(workerCount).fill(0);
   const quiet = new Array<number>(workerCount).fill(0);
   let ready = 0;
   let deviceBytes = 0;
@@ -131,7 +124,7 @@ export async function startSimulation(options: SimulateOptions): Promise<Simulat
     for (const w of workers) w.postMessage({ type: "stop" });
   };
   const progress = (phase: SimulationProgress["phase"]) =>
-    options.onProgress?.({ phase, enrolled: ready, round: Math.min(...rounds), polls, events: { ...events }, elapsedMs: performance.now() - t0 });
+    options.onProgress?.({ phase, enrolled: Math.max(ready, enrolling.reduce((a, b) => a + b, 0)), round: Math.min(...rounds), polls, events: { ...events }, elapsedMs: performance.now() - t0 });
 
   const done = new Promise<SimulationSummary>((resolve, reject) => {
     let finished = 0;
@@ -146,7 +139,12 @@ export async function startSimulation(options: SimulateOptions): Promise<Simulat
       workers.push(worker);
       worker.on("message", (message: WorkerMessage) => {
         switch (message.type) {
+          case "enrolling":
+            enrolling[w] = message.enrolled;
+            progress("enrolling");
+            break;
           case "ready":
+            enrolling[w] = message.devices;
             ready += message.devices;
             deviceBytes += message.memoryBytes;
             if (ready === options.devices) {

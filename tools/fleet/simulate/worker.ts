@@ -85,8 +85,17 @@ async function main(): Promise<void> {
   const devices = await makeDevices();
   // Enrollment: until every device has a token (a lost answer is retried).
   let waiting = devices;
+  let enrolled = 0;
+  let told = performance.now();
   while (waiting.length > 0 && !stopping) {
-    await pool(waiting, spec.concurrency, (d) => pollOne(d, {}));
+    await pool(waiting, spec.concurrency, async (d) => {
+      await pollOne(d, {});
+      if (d.result.state === "enrolled") enrolled++;
+      if (performance.now() - told > 500) {
+        told = performance.now();
+        post({ type: "enrolling", enrolled });
+      }
+    });
     waiting = waiting.filter((d) => !d.result.error && d.result.state !== "enrolled");
   }
   for (const d of devices) {
