@@ -1,12 +1,26 @@
 // The fleet simulation's test world: FleetWorld's rollout service (SQLite, ManualClock) and
 // release repository, with real signed bundles in it (small images for the nrf52840 board), and
 // fleet devices running the real agent over their own flash, all made from one factory image.
+// No vitest here: the fleet benches build the same world.
+import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { boardNamed, type Board, type NorFlash } from "../../host-sim/index.js";
 import { FleetDevice, manufactureFlash, type FleetDeviceOptions, type PollEvent } from "../../tools/fleet/index.js";
 import { ReleaseRepository } from "../../tools/release/index.js";
-import { firmware, ok } from "./e2e-world.js";
+import { airlock } from "./cli-run.js";
 import { FleetWorld, HARDWARE, PRODUCT } from "./fleet-world.js";
+
+async function ok(...args: string[]): Promise<void> {
+  const run = await airlock(...args);
+  if (run.code !== 0) throw new Error(`airlock ${args.join(" ")} exited ${run.code}: ${run.stderr}`);
+}
+
+/** Deterministic image bytes that differ per label. */
+function image(label: string, bytes: number): Buffer {
+  const out = Buffer.alloc(bytes);
+  for (let block = 0; block * 32 < bytes; block++) createHash("sha256").update(`${label}/${block}`).digest().copy(out, block * 32);
+  return out;
+}
 
 export class FleetSimWorld extends FleetWorld {
   readonly board: Board = boardNamed("nrf52840");
@@ -23,7 +37,7 @@ export class FleetSimWorld extends FleetWorld {
     await ok("root", "create", "--root-key", this.at("root.pub"), "--targets-key", this.at("targets.pub"), "--version", "1", "-o", this.at("root.bin"));
     await ok("root", "sign", "--key", this.at("root"), this.at("root.bin"));
     for (const version of [1, 2, 3, 4]) {
-      writeFileSync(this.at(`v${version}.bin`), firmware(`fleet firmware v${version}`, 2048 + version * 64));
+      writeFileSync(this.at(`v${version}.bin`), image(`fleet firmware v${version}`, 2048 + version * 64));
       if (version === 1) continue;
       await ok("bundle", "create", "-o", this.at(`v${version}.bundle`), "--targets-version", String(version), "--hardware", HARDWARE, `app=${this.at(`v${version}.bin`)}`);
       await ok("bundle", "sign", "--key", this.at("targets"), this.at(`v${version}.bundle`));

@@ -44,7 +44,7 @@ interface SimulateFlags {
   powerCut: number;
   flaky: number;
   loss: number;
-  pollInterval: number;
+  pollInterval?: number;
   rounds?: number;
   duration?: number;
   settle?: number;
@@ -68,7 +68,7 @@ function printSummary(io: CliIo, s: SimulationSummary): void {
   io.out(`  devices by state: ${counts(s.states)}\n`);
   io.out(`  devices by targets version: ${counts(s.versions)}${s.onTrial ? `; ${s.onTrial} still on trial` : ""}\n`);
   io.out(`  faults: ${s.faults.revert} failing self-test, ${s.faults.powerCut} power cut (${s.powerCuts} cuts happened), ${s.faults.flaky} lossy network (${s.networkErrors} requests lost)\n`);
-  io.out(`  memory: RSS ${mib(s.memory.rssBeforeBytes)} MiB before, ${mib(s.memory.rssReadyBytes)} MiB with the fleet up (${(s.memory.rssPerDeviceBytes / 1024).toFixed(0)} KiB per device, worker start-up included); heap ${(s.memory.heapPerDeviceBytes / 1024).toFixed(0)} KiB per device\n`);
+  io.out(`  memory: ${(s.memory.perDeviceBytes / 1024).toFixed(0)} KiB per device in the workers (JS heap, flash, agent memory); process RSS ${mib(s.memory.rssBeforeBytes)} MiB before, ${mib(s.memory.rssReadyBytes)} MiB with the fleet up\n`);
   for (const p of s.problems.slice(0, 20)) io.out(`  PROBLEM ${p.id} (${p.state}): ${p.error}\n`);
   if (s.problems.length > 20) io.out(`  ... and ${s.problems.length - 20} more problems (--json lists them all)\n`);
 }
@@ -82,21 +82,21 @@ export function registerFleetSimulate(fleet: Command, io: CliIo): void {
     .requiredOption("--enroll-secret-file <file>", "the product's enrollment secret (mode 600; airlock fleet enroll-secret create)")
     .requiredOption("--root <root>", "signed root metadata every device trusts from the factory")
     .option("--board <board>", "board from board/*.json (or a board file ending .json); its hardware ID is the devices'", "nrf52840")
-    .option("--factory-version <n>", "the targets version the factory images are (default 0)", integer, 0)
-    .option("--devices <n>", "how many devices (default 100)", positive, 100)
+    .option("--factory-version <n>", "the targets version the factory images are", integer, 0)
+    .option("--devices <n>", "how many devices", positive, 100)
     .option("--workers <n>", "worker threads (default: one per core)", positive)
     .option("--prefix <text>", "device IDs are PREFIX0, PREFIX1, ... (default sim-RANDOM-: a second run enrolls new devices)")
     .option("--revert <share>", "share of devices whose new image fails its self-test: never confirmed, reverted at the next power-on (0.2 or 20%)", fraction, 0)
     .option("--power-cut <share>", "share of devices that lose power once during their first install, at a random point of it", fraction, 0)
     .option("--flaky <share>", "share of devices on a lossy network (after enrolling): requests or their answers lost, then retried", fraction, 0)
-    .option("--loss <rate>", "what a lossy network loses (default 0.2 of requests)", lossRate, 0.2)
-    .option("--poll-interval <duration>", "pause between rounds (every device polls once per round; default 1s)", duration, 1000)
+    .option("--loss <rate>", "the share of a lossy network's requests that get no answer", lossRate, 0.2)
+    .option("--poll-interval <duration>", "pause between rounds: every device polls once per round (default 1s)", duration)
     .option("--rounds <n>", "stop after this many rounds", positive)
     .option("--duration <duration>", "stop this long after every device has enrolled (e.g. 10m)", duration)
     .option("--settle <n>", "stop once N rounds in a row had every device idle (nothing offered, nothing to report)", positive)
     .option("--lightweight", "no agent: check-in clients reporting a factory device's real manifest, for measuring scale")
-    .option("--concurrency <n>", "requests in flight per worker (default 64)", positive, 64)
-    .option("--seed <n>", "picks which devices get which fault (default 1): the same seed, the same fleet", integer, 1)
+    .option("--concurrency <n>", "requests in flight per worker", positive, 64)
+    .option("--seed <n>", "picks which devices get which fault: the same seed, the same fleet", integer, 1)
     .option("--json", "print the summary as one JSON object")
     .argument("<images...>", "NAME=FILE: the factory image of each target (every board has `app`)")
     .action(async (imageArgs: string[], options: SimulateFlags) => {
@@ -119,7 +119,7 @@ export function registerFleetSimulate(fleet: Command, io: CliIo): void {
         serviceUrl: options.remote, product: options.product, enrollSecret: secret, board, root: readInput(options.root, "root metadata"), images,
         factoryVersion: options.factoryVersion, devices: options.devices, workers: options.workers, prefix,
         faults: { revert: options.revert, powerCut: options.powerCut, flaky: options.flaky, lossRate: options.loss },
-        pollMs: options.pollInterval, rounds: options.rounds, durationMs: options.duration, settleRounds: options.settle, lightweight: options.lightweight,
+        pollMs: options.pollInterval ?? 1000, rounds: options.rounds, durationMs: options.duration, settleRounds: options.settle, lightweight: options.lightweight,
         seed: options.seed, concurrency: options.concurrency,
         onProgress: (p) => {
           if (p.elapsedMs - last < 1000 && !(p.phase === "enrolling" && p.enrolled === options.devices)) return;

@@ -16,15 +16,21 @@ export interface DevicePlan {
   seed: number;
 }
 
-/** One worker's share, as it crosses into the worker thread (structured clone). */
-export interface WorkerSpec {
+/** Where every simulated device checks in and what it left the factory with. */
+export interface FleetSetting {
   serviceUrl: string;
   product: string;
   enrollSecret: string;
   board: Board;
+  /** The signed root every device trusts. */
   root: Uint8Array;
+  /** The factory images, by target. */
   images: Record<string, Uint8Array>;
   factoryVersion: number;
+}
+
+/** One worker's share, as it crosses into the worker thread (structured clone). */
+export interface WorkerSpec extends FleetSetting {
   /** Lightweight mode: check-in clients reporting this manifest, no agent. */
   lightweight?: DeviceManifest;
   devices: DevicePlan[];
@@ -67,9 +73,12 @@ export function planDevices(prefix: string, n: number, faults: FaultFractions, s
 
 /** What a worker tells the simulation. */
 export type WorkerMessage =
-  | { type: "ready"; devices: number; heapUsed: number }
+  /** While enrolling, at most twice a second: how many of its devices have a token so far. */
+  | { type: "enrolling"; enrolled: number }
+  /** memoryBytes: the worker's JS heap and external memory (flash, agent memory) its devices took. */
+  | { type: "ready"; devices: number; memoryBytes: number }
   | { type: "round"; round: number; events: Record<string, number> }
-  | { type: "done"; results: DeviceResult[]; heapUsed: number }
+  | { type: "done"; results: DeviceResult[] }
   | { type: "failed"; code: string; message: string };
 
 export interface DeviceResult {

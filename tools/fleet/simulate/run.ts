@@ -6,19 +6,11 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { InputError, RejectedError } from "../../format/index.js";
-import type { Board } from "../../../host-sim/index.js";
 import { FleetDevice, manufactureFlash } from "../device/index.js";
 import type { DeviceManifest } from "../model.js";
-import { planDevices, type DeviceResult, type FaultFractions, type WorkerMessage, type WorkerSpec } from "./plan.js";
+import { planDevices, type DeviceResult, type FaultFractions, type FleetSetting, type WorkerMessage, type WorkerSpec } from "./plan.js";
 
-export interface SimulateOptions {
-  serviceUrl: string;
-  product: string;
-  enrollSecret: string;
-  board: Board;
-  root: Uint8Array;
-  images: Record<string, Uint8Array>;
-  factoryVersion: number;
+export interface SimulateOptions extends FleetSetting {
   devices: number;
   workers?: number;
   prefix: string;
@@ -64,7 +56,11 @@ export interface SimulationSummary {
   powerCuts: number;
   networkErrors: number;
   problems: Array<{ id: string; state: string; error: string }>;
-  memory: { rssBeforeBytes: number; rssReadyBytes: number; rssPerDeviceBytes: number; heapReadyBytes: number; heapPerDeviceBytes: number };
+  /**
+   * rss*: the whole process (service, workers and all) before and with the fleet up; device*: what
+   * the devices took in their workers' JS heaps and external memory (emulated flash, agent memory).
+   */
+  memory: { rssBeforeBytes: number; rssReadyBytes: number; rssPerDeviceBytes: number; deviceBytes: number; perDeviceBytes: number };
 }
 
 export interface Simulation {
@@ -112,9 +108,10 @@ export async function startSimulation(options: SimulateOptions): Promise<Simulat
   const results: DeviceResult[] = [];
   const events: Record<string, number> = {};
   const rounds = new Array<number>(workerCount).fill(0);
+  const enrolling = new Array<number>(workerCount).fill(0);
   const quiet = new Array<number>(workerCount).fill(0);
   let ready = 0;
-  let heapReady = 0;
+  let deviceBytes = 0;
   let rssReady = 0;
   let enrollMs = 0;
   let polls = 0;
@@ -127,7 +124,7 @@ export async function startSimulation(options: SimulateOptions): Promise<Simulat
     for (const w of workers) w.postMessage({ type: "stop" });
   };
   const progress = (phase: SimulationProgress["phase"]) =>
-    options.onProgress?.({ phase, enrolled: ready, round: Math.min(...rounds), polls, events: { ...events }, elapsedMs: performance.now() - t0 });
+    options.onProgress?.({ phase, enrolled: Math.max(ready, enrolling.reduce((a, b) => a + b, 0)), round: Math.min(...rounds), polls, events: { ...events }, elapsedMs: performance.now() - t0 });
 
   const done = new Promise<SimulationSummary>((resolve, reject) => {
     let finished = 0;
@@ -142,9 +139,14 @@ export async function startSimulation(options: SimulateOptions): Promise<Simulat
       workers.push(worker);
       worker.on("message", (message: WorkerMessage) => {
         switch (message.type) {
+          case "enrolling":
+            enrolling[w] = message.enrolled;
+            progress("enrolling");
+            break;
           case "ready":
+            enrolling[w] = message.devices;
             ready += message.devices;
-            heapReady += message.heapUsed;
+            deviceBytes += message.memoryBytes;
             if (ready === options.devices) {
               rssReady = process.memoryUsage().rss;
               enrollMs = performance.now() - t0;
@@ -210,7 +212,7 @@ export async function startSimulation(options: SimulateOptions): Promise<Simulat
       problems: all.filter((r) => r.error).map((r) => ({ id: r.id, state: r.state, error: r.error! })),
       memory: {
         rssBeforeBytes: rssBefore, rssReadyBytes: rssReady, rssPerDeviceBytes: (rssReady - rssBefore) / options.devices,
-        heapReadyBytes: heapReady, heapPerDeviceBytes: heapReady / options.devices,
+        deviceBytes, perDeviceBytes: deviceBytes / options.devices,
       },
     };
   };

@@ -73,19 +73,36 @@ async function pollOne(d: Simulated, events: Record<string, number>): Promise<vo
   if (kind !== "idle" && kind !== "network") d.result.state = kind;
 }
 
+/** This thread's own memory: its JS heap and what lives outside it (ArrayBuffers, WASM memories). */
+function isolateBytes(): number {
+  globalThis.gc?.();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+
 async function main(): Promise<void> {
+  const before = isolateBytes();
   const devices = await makeDevices();
   // Enrollment: until every device has a token (a lost answer is retried).
   let waiting = devices;
+  let enrolled = 0;
+  let told = performance.now();
   while (waiting.length > 0 && !stopping) {
-    await pool(waiting, spec.concurrency, (d) => pollOne(d, {}));
+    await pool(waiting, spec.concurrency, async (d) => {
+      await pollOne(d, {});
+      if (d.result.state === "enrolled") enrolled++;
+      if (performance.now() - told > 500) {
+        told = performance.now();
+        post({ type: "enrolling", enrolled });
+      }
+    });
     waiting = waiting.filter((d) => !d.result.error && d.result.state !== "enrolled");
   }
   for (const d of devices) {
     d.result.state = "idle";
     if (d.network) d.network.lossRate = d.plan.lossRate!;
   }
-  post({ type: "ready", devices: devices.length, heapUsed: process.memoryUsage().heapUsed });
+  post({ type: "ready", devices: devices.length, memoryBytes: isolateBytes() - before });
   for (let round = 1; !stopping && (spec.rounds === undefined || round <= spec.rounds); round++) {
     const started = performance.now();
     const events: Record<string, number> = {};
@@ -102,7 +119,7 @@ async function main(): Promise<void> {
     }
     results.push(d.result);
   }
-  post({ type: "done", results, heapUsed: process.memoryUsage().heapUsed });
+  post({ type: "done", results });
 }
 
 main().catch((err: Error) => post(err instanceof Fatal ? { type: "failed", code: err.code, message: err.message } : { type: "failed", code: "INTERNAL", message: err.stack ?? err.message }));
