@@ -30,10 +30,10 @@ export function rolloutPage(session: ConsoleSession, view: RolloutView, notice?:
   const { rollout } = view;
   const { perWave, total } = waveCounts(view.waves);
   const verbs = session.operator.role === "operator" ? availableVerbs(rollout.state) : [];
-  const waveRows = view.waves.map((w, i) => html`<tr data-wave="${w.number}">
-<td>${w.number}${w.number === rollout.currentWave ? " (current)" : ""}</td><td>${w.groups ? `groups ${w.groups.join(", ")}` : `${w.percent}%`}</td>
+  const waveRows = view.waves.map((w, i) => html`<tr data-wave="${w.number + 1}">
+<td>${w.number + 1}${w.number === rollout.currentWave ? " (current)" : ""}</td><td>${w.groups ? `groups ${w.groups.join(", ")}` : `${w.percent}%`}</td>
 ${countCells(perWave[i]!)}<td class="bar-cell">${progressBar(perWave[i]!)}</td></tr>`);
-  const failing = view.failing.map((a) => html`<tr><td><code>${a.deviceId}</code></td><td class="n">${a.wave}</td><td>${a.state}</td><td><code>${a.errorCode ?? ""}</code></td><td>${a.details ?? ""}</td><td>${when(a.updatedAt)}</td></tr>`);
+  const failing = view.failing.map((a) => html`<tr><td><code>${a.deviceId}</code></td><td class="n">${a.wave + 1}</td><td>${a.state}</td><td><code>${a.errorCode ?? ""}</code></td><td>${a.details ?? ""}</td><td>${when(a.updatedAt)}</td></tr>`);
   return page(rollout.name, session, html`<h1>Rollout ${rollout.id}: ${rollout.name} ${stateBadge(rollout.state)}</h1>
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ""}
 ${rollout.stateReason ? html`<p class="notice" id="state-reason">${rollout.stateReason}</p>` : ""}

@@ -11,7 +11,7 @@ export function stateBadge(state: string): Html {
 export function rolloutsPage(session: ConsoleSession, rollouts: readonly Rollout[]): Html {
   const rows = rollouts.map((r) => html`<tr>
 <td class="n">${r.id}</td><td><a href="${consolePath(`/rollouts/${r.id}`)}">${r.name}</a>${r.emergency ? html` <strong>(emergency)</strong>` : ""}</td>
-<td>${r.channel}</td><td>${r.product}</td><td class="n">${r.targetsVersion}</td><td>${stateBadge(r.state)}</td><td class="n">${r.currentWave}</td><td>${when(r.createdAt)}</td></tr>`);
+<td>${r.channel}</td><td>${r.product}</td><td class="n">${r.targetsVersion}</td><td>${stateBadge(r.state)}</td><td class="n">${r.currentWave + 1}</td><td>${when(r.createdAt)}</td></tr>`);
   return page("Rollouts", session, html`<h1>Rollouts</h1>
 ${rollouts.length === 0
     ? html`<p class="muted">No rollout yet: <code>airlock fleet rollout create</code> makes one.</p>`
