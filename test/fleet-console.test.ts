@@ -183,7 +183,8 @@ describe.skipIf(!available)("the web console in Chromium", () => {
     const otherCsrf = await otherPage.locator('input[name="csrf"]').first().getAttribute("value");
     expect(otherCsrf).not.toBe(csrf);
     const post = (form: Record<string, string>, verb = "pause") => alice.request.post(consoleUrl(`/rollouts/2/${verb}`), { form, maxRedirects: 0 });
-    for (const form of [{ confirm: "pause" }, { confirm: "pause", csrf: "forged" }, { confirm: "pause", csrf: otherCsrf! }, { confirm: "pause", csrf: csrf!.slice(0, -1) }]) {
+    const forms: Record<string, string>[] = [{ confirm: "pause" }, { confirm: "pause", csrf: "forged" }, { confirm: "pause", csrf: otherCsrf! }, { confirm: "pause", csrf: csrf!.slice(0, -1) }];
+    for (const form of forms) {
       const res = await post(form);
       expect(res.status(), JSON.stringify(form)).toBe(403);
       expect(await res.text()).toContain("CSRF");

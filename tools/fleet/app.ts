@@ -44,7 +44,7 @@ export async function createFleetApp(options: FleetAppOptions): Promise<FleetApp
   installErrorHandler(app, bodyLimit, options.log);
   await registerDeviceRoutes(app, { devices, pollSeconds: options.pollSeconds ?? DEFAULT_POLL_SECONDS, publicUrl: options.publicUrl });
   await registerOperatorRoutes(app, { operators, db: options.db });
-  await registerConsole(app, { operators, db: options.db, clock: options.clock, log: options.log });
+  await registerConsole(app, { operators, db: options.db, clock: options.clock, publicUrl: options.publicUrl, log: options.log });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   app.get("/health", { schema: { hide: true } }, async () => ({ ok: true, database: options.db.kind }));
   return { app, devices, operators };

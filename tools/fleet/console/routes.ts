@@ -34,6 +34,8 @@ export interface ConsoleOptions {
   operators: OperatorService;
   db: SqlDriver;
   clock: Clock;
+  /** The service's public URL: an https one marks the session cookie Secure. */
+  publicUrl?: string;
   log?: (line: string) => void;
 }
 
@@ -47,6 +49,7 @@ export async function registerConsole(app: FastifyInstance, options: ConsoleOpti
   const sessions = new ConsoleSessions(options.db, options.clock);
   const service = options.operators;
   const sessionOf = new WeakMap<FastifyRequest, ConsoleSession>();
+  const secure = options.publicUrl?.startsWith("https:") === true;
   const cookieOf = (request: FastifyRequest) => request.cookies[SESSION_COOKIE];
 
   await app.register(async (scope) => {
@@ -102,7 +105,7 @@ export async function registerConsole(app: FastifyInstance, options: ConsoleOpti
       const opened = token ? await sessions.open(token) : undefined;
       if (!opened) return send(reply, loginPage("That is not a valid operator token (airlock fleet token create makes one; a replaced token no longer works)."), 401);
       reply.setCookie(SESSION_COOKIE, opened.id, {
-        path: CONSOLE_PREFIX, httpOnly: true, sameSite: "strict", secure: request.protocol === "https", maxAge: SESSION_MS / 1000,
+        path: CONSOLE_PREFIX, httpOnly: true, sameSite: "strict", secure: secure || request.protocol === "https", maxAge: SESSION_MS / 1000,
       });
       return reply.redirect(consolePath("/rollouts"), 303);
     });
