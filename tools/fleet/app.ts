@@ -1,10 +1,11 @@
 // The rollout service as one fastify app: the device API (device-routes.ts) and the operator API
 // (operator-routes.ts) on the same server, bodies checked against their JSON schemas (also the
-// OpenAPI description at /openapi.json) and limited in size. More operator-facing routes (a web
-// console) register on the returned app before it listens.
+// OpenAPI description at /openapi.json) and limited in size, and the web console (console/) under
+// /console over the same operator service.
 import Fastify, { type FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
 import type { FleetContext } from "./context.js";
+import { registerConsole } from "./console/routes.js";
 import { registerDeviceRoutes } from "./device-routes.js";
 import { DeviceService } from "./device-service.js";
 import { installErrorHandler } from "./http-errors.js";
@@ -43,6 +44,7 @@ export async function createFleetApp(options: FleetAppOptions): Promise<FleetApp
   installErrorHandler(app, bodyLimit, options.log);
   await registerDeviceRoutes(app, { devices, pollSeconds: options.pollSeconds ?? DEFAULT_POLL_SECONDS, publicUrl: options.publicUrl });
   await registerOperatorRoutes(app, { operators, db: options.db });
+  await registerConsole(app, { operators, db: options.db, clock: options.clock, publicUrl: options.publicUrl, log: options.log });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   app.get("/health", { schema: { hide: true } }, async () => ({ ok: true, database: options.db.kind }));
   return { app, devices, operators };

@@ -23,7 +23,11 @@ export function operatorOf(request: FastifyRequest): Operator {
 
 /** Refuses a viewer (or anyone not an operator) with 403. */
 export function requireOperatorRole(request: FastifyRequest): Operator {
-  const operator = operatorOf(request);
+  return requireRole(operatorOf(request));
+}
+
+/** The operator, if their role may change things (the API and the console ask the same). */
+export function requireRole(operator: Operator): Operator {
   if (operator.role !== "operator") throw new Refusal(403, "FORBIDDEN", `${operator.name} has the ${operator.role} role: only operators change rollouts and devices`);
   return operator;
 }
@@ -100,6 +104,7 @@ export async function registerOperatorRoutes(app: FastifyInstance, options: Oper
   const reason = (request: FastifyRequest) => (request.body as { reason?: string } | null | undefined)?.reason;
 
   app.get("/api/v1/whoami", { schema: { tags, security, summary: "the calling operator and role", response: errors } }, async (request) => operatorOf(request));
+  app.get("/api/v1/releases", { schema: { tags, security, summary: "each channel's releases from its verified index", response: errors } }, async () => ({ channels: await service.channels() }));
   app.get("/api/v1/rollouts", { schema: { tags, security, summary: "every rollout, newest first", response: errors } }, async () => ({ rollouts: await service.list() }));
   app.post("/api/v1/rollouts", { schema: { tags, security, summary: "create a rollout of a channel's current release (verified against the signed index)", body: createBody, response: { ...errors, 201: { type: "object", additionalProperties: true } } } }, async (request, reply) => {
     const operator = requireOperatorRole(request);

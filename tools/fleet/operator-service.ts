@@ -2,6 +2,7 @@
 // stop, show), devices (search, groups, removal), and the periodic tick. Every change is one
 // transaction with its audit entry (who, when, what) in it.
 import { InputError, RejectedError } from "../format/index.js";
+import { STANDARD_CHANNELS, type ChannelIndex } from "../release/index.js";
 import type { FleetContext } from "./context.js";
 import { DEFAULT_POLICY, NOT_STARTED_ACTION_STATES, type Rollout, type RolloutPolicy, type RolloutState, type TargetSet, type Wave, type WaveSpec } from "./model.js";
 import { evaluateRollout, type Progression } from "./progress.js";
@@ -43,8 +44,15 @@ export interface RolloutView {
   failing: Action[];
 }
 
+/** A channel as the release repository has it: its verified index, nothing published, or why it was refused. */
+export interface ChannelView {
+  channel: string;
+  index?: ChannelIndex;
+  refused?: string;
+}
+
 /** Which states each operator action may start from. */
-const FROM: Record<"pause" | "resume" | "cancel" | "stop", readonly RolloutState[]> = {
+export const ROLLOUT_ACTION_FROM: Record<"pause" | "resume" | "cancel" | "stop", readonly RolloutState[]> = {
   pause: ["running", "completed"],
   resume: ["paused"],
   cancel: ["running", "paused", "completed"],
@@ -122,13 +130,13 @@ export class OperatorService {
     });
   }
 
-  private async change(actor: string, id: number, verb: keyof typeof FROM, reason: string | undefined): Promise<RolloutView> {
+  private async change(actor: string, id: number, verb: keyof typeof ROLLOUT_ACTION_FROM, reason: string | undefined): Promise<RolloutView> {
     return this.context.db.transaction(async (tx) => {
       const now = this.now;
       const rollout = await lockRollout(tx, id);
       if (!rollout) throw new Refusal(404, "NO_SUCH_ROLLOUT", `there is no rollout ${id} (airlock fleet rollout show lists them)`);
-      if (!FROM[verb].includes(rollout.state)) {
-        throw new Refusal(409, "WRONG_STATE", `rollout ${id} is ${rollout.state}: ${verb} applies to ${FROM[verb].join(" or ")} rollouts`);
+      if (!ROLLOUT_ACTION_FROM[verb].includes(rollout.state)) {
+        throw new Refusal(409, "WRONG_STATE", `rollout ${id} is ${rollout.state}: ${verb} applies to ${ROLLOUT_ACTION_FROM[verb].join(" or ")} rollouts`);
       }
       const details: Record<string, unknown> = { from: rollout.state, ...(reason ? { reason } : {}) };
       if (verb === "pause") await setRolloutState(tx, id, "paused", reason ?? `paused by ${actor}`, now);
@@ -185,6 +193,23 @@ export class OperatorService {
 
   list(): Promise<Rollout[]> {
     return this.context.db.transaction((tx) => listRollouts(tx));
+  }
+
+  /** The standard channels and every channel a rollout used, each index verified as for a rollout. */
+  async channels(): Promise<ChannelView[]> {
+    const used = await this.context.db.transaction(async (tx) => {
+      const names = [...new Set([...STANDARD_CHANNELS, ...(await listRollouts(tx)).map((r) => r.channel)])];
+      return Promise.all(names.map(async (channel) => ({ channel, lastSeen: await lastIndexVersion(tx, channel) })));
+    });
+    return Promise.all(used.map(async ({ channel, lastSeen }): Promise<ChannelView> => {
+      try {
+        const index = await this.context.releases.channel(channel, lastSeen);
+        return index ? { channel, index } : { channel };
+      } catch (err) {
+        if (err instanceof RejectedError || err instanceof InputError) return { channel, refused: err.message };
+        throw err;
+      }
+    }));
   }
 
   devices(search: DeviceSearch): Promise<DeviceRecord[]> {

@@ -5,7 +5,7 @@
 // check the bundle against them (and the bundle's own signatures against their root) as always.
 import { RejectedError, type PublicKey } from "../format/index.js";
 import { OBJECTS_DIR } from "../store/index.js";
-import { checkForUpdate, urlIn, type ChannelRelease } from "../release/index.js";
+import { checkForUpdate, fetchChannelIndex, urlIn, type ChannelIndex, type ChannelRelease } from "../release/index.js";
 import type { Clock } from "./clock.js";
 
 export interface ResolvedRelease {
@@ -27,6 +27,8 @@ export interface ReleaseLookup {
 
 export interface ReleaseSource {
   resolve(lookup: ReleaseLookup): Promise<ResolvedRelease>;
+  /** A channel's whole index, verified the same way (undefined: nothing published to it). */
+  channel(channel: string, lastSeenIndexVersion: number): Promise<ChannelIndex | undefined>;
 }
 
 /** Releases from a repository served over HTTP (release serve, nginx, a CDN). */
@@ -39,6 +41,13 @@ export class RepositoryReleases implements ReleaseSource {
     if (trustedKeys.length === 0) throw new RejectedError("no trusted release key: give --release-key-pub (the public key that signs the channel indexes)");
   }
 
+  private readonly retry = { attempts: 2, retryDelayMs: 50, idleTimeoutMs: 10_000 };
+
+  async channel(channel: string, lastSeenIndexVersion: number): Promise<ChannelIndex | undefined> {
+    const fetched = await fetchChannelIndex({ baseUrl: this.baseUrl, channel, trustedKeys: this.trustedKeys, lastSeenVersion: lastSeenIndexVersion, now: new Date(this.clock.now()), retry: this.retry });
+    return fetched?.index;
+  }
+
   async resolve(lookup: ReleaseLookup): Promise<ResolvedRelease> {
     const check = await checkForUpdate({
       baseUrl: this.baseUrl,
@@ -48,7 +57,7 @@ export class RepositoryReleases implements ReleaseSource {
       device: { hardwareId: lookup.hardwareId, targetsVersion: 0 },
       product: lookup.product,
       now: new Date(this.clock.now()),
-      retry: { attempts: 2, retryDelayMs: 50, idleTimeoutMs: 10_000 },
+      retry: this.retry,
     });
     return {
       channel: lookup.channel,

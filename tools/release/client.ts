@@ -51,10 +51,13 @@ export function urlIn(baseUrl: string, path: string): string {
   return `${baseUrl.replace(/\/+$/, "")}/${path}`;
 }
 
-export async function checkForUpdate(options: CheckOptions): Promise<UpdateCheck> {
+export type IndexFetch = Omit<CheckOptions, "device" | "product">;
+
+/** The channel's index, fetched and verified (key, channel, rollback, expiry); undefined: never published (404). */
+export async function fetchChannelIndex(options: IndexFetch): Promise<{ index: ChannelIndex; payloadSha256: string; url: string } | undefined> {
   const url = urlIn(options.baseUrl, channelIndexPath(options.channel));
   const text = await fetchDocument(url, MAX_CHANNEL_INDEX_BYTES, options.retry);
-  if (text === undefined) throw new RejectedError(`${url} does not exist (404): nothing was published to channel ${options.channel} there`);
+  if (text === undefined) return undefined;
   const index = verifyChannelIndex(text, {
     channel: options.channel,
     trustedKeys: options.trustedKeys,
@@ -67,6 +70,15 @@ export async function checkForUpdate(options: CheckOptions): Promise<UpdateCheck
       `the ${options.channel} index at ${url} has version ${index.version}, which this client already saw with other contents: two different indexes signed with one version (a compromised repository or release key); refused`,
     );
   }
+  return { index, payloadSha256, url };
+}
+
+export async function checkForUpdate(options: CheckOptions): Promise<UpdateCheck> {
+  const fetched = await fetchChannelIndex(options);
+  if (fetched === undefined) {
+    throw new RejectedError(`${urlIn(options.baseUrl, channelIndexPath(options.channel))} does not exist (404): nothing was published to channel ${options.channel} there`);
+  }
+  const { index, payloadSha256 } = fetched;
   const release = selectRelease(index, options.device.hardwareId, options.product);
   return { index, payloadSha256, release, newer: release.targetsVersion > options.device.targetsVersion };
 }

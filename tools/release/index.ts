@@ -7,7 +7,7 @@ export {
 } from "./channel-index.js";
 export { DEFAULT_INDEX_EXPIRY_DAYS, ReleaseRepository, type PublishOptions, type PublishResult, type PublishStep, type RefreshResult } from "./repository.js";
 export { serveRelease } from "./serve.js";
-export { checkForUpdate, downloadRelease, selectRelease, urlIn, type CheckOptions, type DeviceRunning, type DownloadedRelease, type UpdateCheck } from "./client.js";
+export { checkForUpdate, downloadRelease, fetchChannelIndex, selectRelease, urlIn, type CheckOptions, type DeviceRunning, type DownloadedRelease, type IndexFetch, type UpdateCheck } from "./client.js";
 export { downloadExact, fetchDocument, type RetryOptions, type Transfer } from "./http-fetch.js";
 export { clientStatePath, lastSeenPayloadSha256, lastSeenVersion, loadClientState, recordIndexVersion, type ClientState } from "./client-state.js";
 export { ConfigError, loadReleaseConfig, type DependenciesStage, type EmergencyConfig, type Gate, type PublishStage, type QualifyStage, type ReleaseConfig, type SignStage, type Stage, type StageKind } from "./config.js";

@@ -85,7 +85,7 @@ export function registerFleet(program: Command, io: CliIo): void {
 
   fleet
     .command("serve")
-    .description("run the rollout service: the device API, the operator API (Ctrl-C stops it); migrates the database at start")
+    .description("run the rollout service: the device API, the operator API and the web console at /console/ (Ctrl-C stops it); migrates the database at start")
     .option(...DB_OPTION)
     .requiredOption("--repo-url <url>", "the release repository's base URL (release serve, nginx, a CDN): channel indexes and bundles")
     .requiredOption("--release-key-pub <pub>", "a trusted release public key (SPKI PEM) for the channel indexes; repeat for several", collect)
@@ -110,8 +110,8 @@ export function registerFleet(program: Command, io: CliIo): void {
       if (!["127.0.0.1", "::1", "localhost"].includes(options.listen.host)) {
         io.err(`warning: serving plain HTTP on ${options.listen.host}: device and operator tokens cross the network in clear; put a TLS reverse proxy in front\n`);
       }
-      say("listening", `rollout service at ${server.url} (${server.driver.kind} ${server.driver.where}, schema v${server.migrations.version}${server.migrations.applied.length ? `, migrated ${server.migrations.applied.join(", ")}` : ""}; OpenAPI ${server.url}/openapi.json), pid ${process.pid}`, {
-        url: server.url, pid: process.pid, database: server.driver.kind, migrated: server.migrations.applied,
+      say("listening", `rollout service at ${server.url} (${server.driver.kind} ${server.driver.where}, schema v${server.migrations.version}${server.migrations.applied.length ? `, migrated ${server.migrations.applied.join(", ")}` : ""}; console ${server.url}/console/, OpenAPI ${server.url}/openapi.json), pid ${process.pid}`, {
+        url: server.url, console: `${server.url}/console/`, pid: process.pid, database: server.driver.kind, migrated: server.migrations.applied,
       });
       await untilStopped(() => server.close());
       say("stopped", "stopped");

@@ -104,4 +104,20 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: "console sessions",
+    statements: [
+      // A session names the operator token it was opened with (its hash): replacing the token
+      // ends its sessions too. The session's own ID is kept as a hash, like every secret here.
+      `CREATE TABLE console_sessions (
+        id_sha256 TEXT PRIMARY KEY,
+        token_sha256 TEXT NOT NULL,
+        csrf_token TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+      )`,
+      `CREATE INDEX console_sessions_expiry ON console_sessions (expires_at)`,
+    ],
+  },
 ];
