@@ -1,14 +1,11 @@
-// The real `airlock` bin and `npm start`'s demo, as child processes: exit codes, the exact JSON
-// keys scripts rely on, and progress bars drawn only on a terminal.
-import { spawnSync } from "node:child_process";
-import { readdirSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+// The real `airlock` bin as a child process: exit codes, the exact JSON keys scripts rely on, and
+// progress bars drawn only on a terminal. (`npm start` is test/e2e-demo.test.ts.)
+import { writeFileSync } from "node:fs";
 import { Writable } from "node:stream";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../tools/cli/index.js";
 import { airlockBin, scratchDirs } from "./helpers/cli-run.js";
-import { firmware, sha256, World } from "./helpers/e2e-world.js";
+import { firmware, World } from "./helpers/e2e-world.js";
 
 const dirs = scratchDirs("e2e-bin");
 afterAll(() => dirs.cleanup());
@@ -68,29 +65,3 @@ describe("progress", () => {
     expect(out).toMatch(/update installed/);
   });
 });
-
-describe("npm start", () => {
-  it("runs the demo: v1 provisioned, v2 installed, confirmed, and still running after a power cycle", () => {
-    const cwd = dirs.make();
-    const tsx = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));
-    const demo = fileURLToPath(new URL("../tools/cli/demo.ts", import.meta.url));
-    const run = spawnSync(tsx, [demo], { cwd, encoding: "utf8", timeout: 120_000 });
-    expect(run.stderr).toBe("");
-    expect(run.status).toBe(0);
-    const v1 = sha256(firmwareOf("airlock demo firmware v1", 64 * 1024));
-    const v2 = sha256(firmwareOf("airlock demo firmware v2 with a fix", 80 * 1024));
-    expect(run.stdout).toContain(`before: slot A, app ${v1} (v1: yes)`);
-    expect(run.stdout).toContain(`after:  slot B, app ${v2} (v2: yes), confirmed: yes`);
-    expect(run.stdout).toMatch(/\$ airlock sim update --flash demo-out\/device\.flash demo-out\/update-v2\.bundle/);
-    expect(statSync(join(cwd, "demo-out")).isDirectory()).toBe(true);
-    expect(readdirSync(join(cwd, "demo-out"))).toEqual(expect.arrayContaining(["device.flash", "update-v2.bundle"]));
-  });
-});
-
-/** The demo's firmware: its label repeated to fill the image (tools/cli/demo.ts). */
-function firmwareOf(label: string, bytes: number): Buffer {
-  const image = Buffer.alloc(bytes);
-  const text = Buffer.from(`${label}\n`);
-  for (let at = 0; at < bytes; at += text.length) text.copy(image, at);
-  return image;
-}

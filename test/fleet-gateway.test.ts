@@ -5,7 +5,7 @@
 import { once } from "node:events";
 import { readFileSync, statSync } from "node:fs";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { WireGateway } from "../tools/fleet/gateway/wire-gateway.js";
+import { WireGateway } from "../tools/fleet/index.js";
 import { connectTcp } from "../tools/link/index.js";
 import { airlock, airlockBinAsync, scratchDirs } from "./helpers/cli-run.js";
 import { ok, sha256 } from "./helpers/e2e-world.js";

@@ -28,3 +28,4 @@ export type { Action, StateCounts } from "./tables/actions.js";
 export { FleetClient } from "./client.js";
 export * from "./device/index.js";
 export * from "./simulate/index.js";
+export { WireGateway, type GatewayEvent, type WireGatewayOptions } from "./gateway/wire-gateway.js";

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { InputError, readInput } from "../../format/index.js";
 import { requirePrivateFile } from "../../signer/index.js";
+import type { GatewayEvent } from "../../fleet/index.js";
 import type { CliIo } from "../io.js";
 import { duration } from "./fleet.js";
 import { addWireOptions, connector, type WireFlags } from "./send.js";
@@ -56,7 +57,7 @@ export function registerFleetGateway(fleet: Command, io: CliIo): void {
       enrollSecret = Buffer.from(readInput(options.enrollSecretFile, "enrollment secret file")).toString("utf8").trim();
     }
     const connect = await connector(options);
-    const { WireGateway } = await import("../../fleet/gateway/wire-gateway.js");
+    const { WireGateway } = await import("../../fleet/index.js");
     const say = eventPrinter(io, options.json);
     const gateway = new WireGateway({
       serviceUrl: options.remote, product: options.product, deviceId: options.deviceId, hardwareId: options.hardware, token, enrollSecret,
@@ -100,7 +101,7 @@ export function registerFleetGateway(fleet: Command, io: CliIo): void {
   });
 }
 
-function describe(id: string, event: Awaited<ReturnType<import("../../fleet/gateway/wire-gateway.js").WireGateway["pollOnce"]>>): string {
+function describe(id: string, event: GatewayEvent): string {
   switch (event.kind) {
     case "enrolled": return `${id} enrolled; its token is kept in the token file`;
     case "idle": return `${id} runs targets v${event.targetsVersion}; nothing to do`;

@@ -52,13 +52,21 @@ function readToken(tokenFile: string | undefined): string {
   return token;
 }
 
-const remote = (command: Command) =>
-  command
-    .requiredOption("--remote <url>", "the rollout service (airlock fleet serve)")
+/** --remote, --token-file, --json. `required: false` for a command with verbs under it (commander
+ * checks a parent's required options for its verbs too): its action checks --remote itself. */
+const remote = (command: Command, required = true) =>
+  (required ? command.requiredOption("--remote <url>", "the rollout service (airlock fleet serve)") : command.option("--remote <url>", "the rollout service (airlock fleet serve)"))
     .option("--token-file <file>", `your operator token (mode 600); or set ${TOKEN_ENV}`)
     .option("--json", "print the answer as one JSON object");
 
 type Remote = { remote: string; tokenFile?: string; json?: boolean };
+
+function requireRemote<T extends Partial<Remote>>(options: T): T & Remote {
+  if (!options.remote) throw new InputError("required option '--remote <url>' not specified: the rollout service (airlock fleet serve)");
+  return options as T & Remote;
+}
+
+const definedOnly = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 const clientOf = (o: Remote) => new FleetClient(o.remote, readToken(o.tokenFile));
 
 function printRollout(io: CliIo, view: RolloutView): void {
@@ -70,7 +78,7 @@ function printRollout(io: CliIo, view: RolloutView): void {
     const c = w.counts;
     const what = w.groups ? `groups ${w.groups.join("+")}` : `${w.percent}%`;
     const marker = w.number === r.currentWave && (r.state === "running" || r.state === "paused") ? " <- current" : "";
-    io.out(`  wave ${w.number + 1} (${what}, ${w.capped ? `${w.size} devices` : `${w.size}+ devices`}): ${c.installed} installed, ${c.assigned + c.downloading + c.installing} in progress, ${c.refused} refused, ${c.reverted} reverted, ${c.timed_out} timed out, ${c.cancelled} withdrawn${w.succeededAt !== null ? ", threshold met" : ""}${marker}\n`);
+    io.out(`  wave ${w.number + 1} (${what}, ${w.capped ? `${w.size} device${w.size === 1 ? "" : "s"}` : `${w.size}+ devices`}): ${c.installed} installed, ${c.assigned + c.downloading + c.installing} in progress, ${c.refused} refused, ${c.reverted} reverted, ${c.timed_out} timed out, ${c.cancelled} withdrawn${w.succeededAt !== null ? ", threshold met" : ""}${marker}\n`);
   }
   for (const a of view.failing.slice(0, 10)) io.out(`  failed: ${a.deviceId} ${a.state}${a.errorCode ? ` ${a.errorCode}` : ""}${a.details ? `: ${a.details}` : ""}\n`);
 }
@@ -225,18 +233,23 @@ export function registerFleet(program: Command, io: CliIo): void {
       for (const r of rollouts) io.out(`${r.id}  ${r.state.padEnd(9)}  ${r.product} v${r.targetsVersion} (${r.channel})  wave ${r.currentWave + 1}  "${r.name}"\n`);
     });
 
-  const devices = remote(fleet.command("devices").description("the device fleet: list and search; set groups; remove"))
+  // `devices` and its verbs share --remote/--token-file/--json: commander gives the parent those
+  // written after a verb, so each verb reads them from both (withList).
+  const devices = remote(fleet.command("devices").description("the device fleet: list and search; set groups; remove"), false)
     .option("--search <text>", "part of a device ID, hardware ID or group name")
     .option("--limit <n>", "at most this many (default 200)", integer)
     .action(async (options: Remote & { search?: string; limit?: number }) => {
+      requireRemote(options);
       const list = await clientOf(options).devices(options.search, options.limit);
       if (options.json) return io.out(`${JSON.stringify({ devices: list })}\n`);
       if (list.length === 0) return io.out(options.search ? `no device matches ${JSON.stringify(options.search)}\n` : "no devices enrolled yet\n");
       for (const d of list) io.out(`${d.id}  ${d.product}  ${d.hardwareId}  targets v${d.targetsVersion}  groups ${d.groups.join(",") || "-"}  last seen ${new Date(d.lastSeenAt).toISOString()}\n`);
     });
-  remote(devices.command("groups").description("set a device's groups (replacing them)").argument("<device>", "the device ID"))
+  const withList = <T extends Remote>(options: T): T => requireRemote({ ...(devices.opts() as Remote), ...definedOnly(options) }) as T;
+  remote(devices.command("groups").description("set a device's groups (replacing them)").argument("<device>", "the device ID"), false)
     .requiredOption("--set <groups>", "comma-separated group names (empty: none)")
-    .action(async (device: string, options: Remote & { set: string }) => {
+    .action(async (device: string, given: Remote & { set: string }) => {
+      const options = withList(given);
       const groups = options.set.split(",").map((g) => g.trim()).filter(Boolean);
       for (const g of groups) requireName(g, "group");
       await clientOf(options).setGroups(device, groups);
@@ -245,8 +258,9 @@ export function registerFleet(program: Command, io: CliIo): void {
   registerFleetSimulate(fleet, io);
   registerFleetGateway(fleet, io);
 
-  remote(devices.command("remove").description("forget a device: its token stops working; it may enroll again with the product's secret").argument("<device>", "the device ID"))
-    .action(async (device: string, options: Remote) => {
+  remote(devices.command("remove").description("forget a device: its token stops working; it may enroll again with the product's secret").argument("<device>", "the device ID"), false)
+    .action(async (device: string, given: Remote) => {
+      const options = withList(given);
       await clientOf(options).removeDevice(device);
       io.out(options.json ? `${JSON.stringify({ removed: device })}\n` : `removed ${device}\n`);
     });
