@@ -3,22 +3,12 @@
 import { decode, encode, wireSchema } from "./proto.js";
 import { Status } from "./status.js";
 import { RpcError, type RpcClient } from "./rpc-client.js";
+import type { BootInfo } from "../../host-sim/index.js";
 
 export const DEVICE_INFO_SERVICE = "airlock.link.DeviceInfo";
 
-export interface RunningFirmware {
-  slot: "a" | "b";
-  /** Not yet confirmed: the next reset reverts it. */
-  trial: boolean;
-  rootVersion: number;
-  targetsVersion: number;
-  /** An installed update waits for the next reboot. */
-  pending: boolean;
-  /** Target name -> SHA-256 hex of the running manifest's image. */
-  images: Record<string, string>;
-  /** Target name -> length in bytes. */
-  lengths: Record<string, number>;
-}
+/** What the device says it runs: the agent's boot info, the same record `sim boot` reads from flash. */
+export type RunningFirmware = BootInfo;
 
 interface RawRunning {
   slot?: number;
